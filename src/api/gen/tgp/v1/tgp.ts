@@ -287,6 +287,10 @@ export interface SubmitJobResponse {
   job: Job | undefined;
   /** False when an identical spec was already known under this id (submit is idempotent). */
   created: boolean;
+  /** In a batch (SubmitJobs), why this one spec was refused; empty when it was accepted. */
+  error: string;
+  /** The error's stable code (INVALID_ARGUMENT, JOB_SPEC_CONFLICT, ...), with error. */
+  errorCode: string;
 }
 
 export interface SubmitJobsRequest {
@@ -2838,7 +2842,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
 };
 
 function createBaseSubmitJobResponse(): SubmitJobResponse {
-  return { job: undefined, created: false };
+  return { job: undefined, created: false, error: '', errorCode: '' };
 }
 
 export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
@@ -2848,6 +2852,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     }
     if (message.created !== false) {
       writer.uint32(16).bool(message.created);
+    }
+    if (message.error !== '') {
+      writer.uint32(26).string(message.error);
+    }
+    if (message.errorCode !== '') {
+      writer.uint32(34).string(message.errorCode);
     }
     return writer;
   },
@@ -2881,6 +2891,22 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
             message.created = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2897,6 +2923,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     return {
       job: isSet(object.job) ? Job.fromJSON(object.job) : undefined,
       created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : '',
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+          ? globalThis.String(object.error_code)
+          : '',
     };
   },
 
@@ -2907,6 +2939,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     }
     if (message.created !== false) {
       obj.created = message.created;
+    }
+    if (message.error !== '') {
+      obj.error = message.error;
+    }
+    if (message.errorCode !== '') {
+      obj.errorCode = message.errorCode;
     }
     return obj;
   },
@@ -2919,6 +2957,8 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     message.job =
       object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
     message.created = object.created ?? false;
+    message.error = object.error ?? '';
+    message.errorCode = object.errorCode ?? '';
     return message;
   },
 };

@@ -1,0 +1,28 @@
+/** Option parsers shared by commands; a bad value names the flag and the value. */
+import { InvalidArgumentError } from 'commander';
+
+/** Parses a number flag; anything but a number literal is refused here. */
+export function numberFlag(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || (Number.isNaN(n) && value.trim() !== 'NaN')) {
+      throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: must be a number`);
+    }
+    return n;
+  };
+}
+
+/** Collects repeated KEY=VALUE flags into a record. */
+export function keyValueFlag(flag: string): (value: string, previous: Record<string, string>) => Record<string, string> {
+  return (value, previous) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: use KEY=VALUE`);
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  };
+}
+
+/** The global options every client command sees. */
+export interface GlobalOptions {
+  scheduler: string;
+  json: boolean;
+}

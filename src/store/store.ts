@@ -1,0 +1,76 @@
+/**
+ * The storage contract. The scheduler keeps its working state in memory and makes every
+ * change durable through `commit`, one atomic batch at a time, before it acknowledges the
+ * change or acts on it (sends an assignment). Reads of bulky history (events, output) go to
+ * the store. SQLite implements it (store/sqlite.ts); a PostgreSQL backend serving several
+ * scheduler replicas implements the same methods, fencing each commit by the leader epoch.
+ */
+
+/** A job as stored: the spec and every field of its lifecycle. */
+export interface StoredJob {
+  jobId: string;
+  /** Arrival order, unique and increasing; ties in priority are broken by it. */
+  seq: number;
+  /** JSON-safe job record (see scheduler/job-record.ts). */
+  record: unknown;
+  /** Duplicated out of the record for indexed listing. */
+  state: string;
+}
+
+export interface StoredEvent {
+  seq: number;
+  jobId: string;
+  atMs: number;
+  type: string;
+  message: string;
+  attempt: number;
+  state: string;
+  nodeId: string;
+}
+
+export interface StoredNode {
+  nodeId: string;
+  /** JSON-safe registration (see scheduler/node-registry.ts). */
+  record: unknown;
+}
+
+export interface StoredLogChunk {
+  jobId: string;
+  attempt: number;
+  stream: string;
+  /** Byte offset of this chunk in the job's whole output, from 0. */
+  offset: number;
+  data: Buffer;
+}
+
+/** One atomic change: all of it becomes durable, or none. */
+export interface WriteBatch {
+  jobs: StoredJob[];
+  events: StoredEvent[];
+  nodes: StoredNode[];
+  logs: StoredLogChunk[];
+  /** Output chunks of a job below this offset are dropped (the log cap keeps the tail). */
+  logTrims: { jobId: string; belowOffset: number }[];
+}
+
+export interface Snapshot {
+  jobs: StoredJob[];
+  nodes: StoredNode[];
+  lastEventSeq: number;
+  lastJobSeq: number;
+}
+
+export interface Store {
+  /** Everything needed to rebuild the scheduler's memory after a restart. */
+  load(): Promise<Snapshot>;
+  commit(batch: WriteBatch): Promise<void>;
+  /** A job's events with seq above `afterSeq`, oldest first. */
+  events(jobId: string, afterSeq: number): Promise<StoredEvent[]>;
+  /** A job's output chunks at or past `fromOffset`, in order. */
+  logs(jobId: string, fromOffset: number): Promise<StoredLogChunk[]>;
+  close(): Promise<void>;
+}
+
+export function emptyBatch(): WriteBatch {
+  return { jobs: [], events: [], nodes: [], logs: [], logTrims: [] };
+}
