@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'src/api/gen/**', 'bench/results/**', 'bin/**', '*.config.js'] },
+  { ignores: ['node_modules/**', 'src/api/gen/**', 'bench/results/**', 'bin/**', 'scripts/**/*.mjs', '*.config.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

@@ -13,6 +13,13 @@ function find(dir) {
 }
 
 const files = find('test').sort();
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=2',
+  ...process.argv.slice(2),
+  ...files,
+];
 const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(run.status ?? 1);

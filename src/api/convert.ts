@@ -113,8 +113,20 @@ export function nodeToWire(node: NodeEntry): Node {
   const free = node.free;
   return {
     nodeId: r.nodeId,
-    capacity: { cpuCores: r.cpuCores, memoryGb: r.memoryGb, gpuCount: r.gpuCount, gpuModel: r.gpuModel, diskGb: r.diskGb },
-    free: { cpuCores: free.cpuCores, memoryGb: free.memoryGb, gpuCount: free.gpuCount, gpuModel: r.gpuModel, diskGb: free.diskGb },
+    capacity: {
+      cpuCores: r.cpuCores,
+      memoryGb: r.memoryGb,
+      gpuCount: r.gpuCount,
+      gpuModel: r.gpuModel,
+      diskGb: r.diskGb,
+    },
+    free: {
+      cpuCores: free.cpuCores,
+      memoryGb: free.memoryGb,
+      gpuCount: free.gpuCount,
+      gpuModel: r.gpuModel,
+      diskGb: free.diskGb,
+    },
     pricePerHourUsd: r.pricePerHourUsd,
     opportunityCostPerHourUsd: r.opportunityCostPerHourUsd,
     location: r.location,

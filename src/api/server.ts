@@ -74,7 +74,7 @@ function schedulerHandlers(s: Scheduler, log: Logger): SchedulerServer {
         results: results.map((r) =>
           r instanceof TgpError
             ? { job: undefined, created: false, error: r.message, errorCode: r.code }
-            : { job: jobToWire(r.job), created: r.created, error: "", errorCode: "" },
+            : { job: jobToWire(r.job), created: r.created, error: '', errorCode: '' },
         ),
       };
     }),
@@ -89,7 +89,8 @@ function schedulerHandlers(s: Scheduler, log: Logger): SchedulerServer {
       const states = new Set<JobStateName>();
       for (const st of req.states) {
         const name = stateFromWire(st);
-        if (!name) throw new TgpError('INVALID_ARGUMENT', `invalid states value ${st}`, 'states', st);
+        if (!name)
+          throw new TgpError('INVALID_ARGUMENT', `invalid states value ${st}`, 'states', st);
         states.add(name);
       }
       const limit = req.limit === 0 ? 1000 : Math.min(req.limit, 100_000);

@@ -1,6 +1,6 @@
 /** The CLI's connection to the scheduler: promised calls, and errors as exit codes. */
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
-import { SchedulerClient } from '../api/gen/tgp/v1/tgp.js';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { SchedulerApi } from '../api/client.js';
 
 /** Exit codes of the `tgp` command; the README lists them. */
 export const EXIT = {
@@ -29,29 +29,18 @@ export class CliError extends Error {
   }
 }
 
-export function connect(address: string): SchedulerClient {
-  return new SchedulerClient(address, credentials.createInsecure(), {
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  });
+/** A client of the scheduler at `address`; failed calls reject with gRPC ServiceErrors. */
+export function connect(address: string): SchedulerApi {
+  return new SchedulerApi(address);
 }
 
-/** Wraps a callback-style unary call. */
-export function call<Req, Res>(
-  fn: (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown,
-  req: Req,
-  timeoutMs = 15_000,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new CliError(`no answer from the scheduler in ${timeoutMs} ms`, EXIT.UNAVAILABLE)),
-      timeoutMs,
-    );
-    fn(req, (err, res) => {
-      clearTimeout(timer);
-      if (err) reject(fromServiceError(err));
-      else resolve(res);
-    });
-  });
+/** True for the errors grpc-js rejects calls with. */
+export function isServiceError(err: unknown): err is ServiceError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<ServiceError>).code === 'number' &&
+    typeof (err as Partial<ServiceError>).details === 'string'
+  );
 }
 
 export function fromServiceError(err: ServiceError): CliError {

@@ -1,12 +1,21 @@
 /** Human-readable output: tables, dollar amounts, the Formula 4.1 lines. */
-import { JobState, NodeState, type CostBreakdown, type Job, type PlacementReport } from '../api/gen/tgp/v1/tgp.js';
+import {
+  JobState,
+  NodeState,
+  type CostBreakdown,
+  type Job,
+  type PlacementReport,
+} from '../api/gen/tgp/v1/tgp.js';
 import { formatUsd } from '../cost/formula.js';
 
 /** Pads columns to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -47,7 +56,10 @@ export function verdictTable(report: PlacementReport | undefined): string {
     v.cost ? `${Math.round(v.cost.estimatedLatencyMs)}` : '-',
     v.detail,
   ]);
-  return table(['NODE', 'VERDICT', 'C_COMP', 'C_DATA', 'C_IDLE', 'C_TOTAL', 'LATENCY_MS', 'DETAIL'], rows);
+  return table(
+    ['NODE', 'VERDICT', 'C_COMP', 'C_DATA', 'C_IDLE', 'C_TOTAL', 'LATENCY_MS', 'DETAIL'],
+    rows,
+  );
 }
 
 /** The status of one job, as `get-status` prints it. */
@@ -62,7 +74,10 @@ export function jobDetail(job: Job): string {
   if (job.reason) lines.push(`  why: ${job.reason}`);
   if (job.estimated) lines.push('  estimated cost:', ...costLines(job.estimated, '    '));
   if (job.actual) {
-    lines.push(`  actual cost (ran ${job.actualRuntimeS.toFixed(2)} s):`, ...costLines(job.actual, '    ').slice(0, 4));
+    lines.push(
+      `  actual cost (ran ${job.actualRuntimeS.toFixed(2)} s):`,
+      ...costLines(job.actual, '    ').slice(0, 4),
+    );
   }
   if (job.endReason) lines.push(`  ended: ${job.endReason}, exit code ${job.exitCode}`);
   lines.push(
@@ -70,7 +85,8 @@ export function jobDetail(job: Job): string {
   );
   if (job.events.length > 0) {
     lines.push('  events:');
-    for (const e of job.events) lines.push(`    ${time(e.atMs)}  ${e.type.padEnd(16)} ${e.message}`);
+    for (const e of job.events)
+      lines.push(`    ${time(e.atMs)}  ${e.type.padEnd(16)} ${e.message}`);
   }
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 /** Option parsers shared by commands; a bad value names the flag and the value. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { clientSchedulerAddress } from '../config/config.js';
 
 /** Parses a number flag; anything but a number literal is refused here. */
 export function numberFlag(flag: string): (value: string) => number {
@@ -13,10 +14,13 @@ export function numberFlag(flag: string): (value: string) => number {
 }
 
 /** Collects repeated KEY=VALUE flags into a record. */
-export function keyValueFlag(flag: string): (value: string, previous: Record<string, string>) => Record<string, string> {
+export function keyValueFlag(
+  flag: string,
+): (value: string, previous: Record<string, string>) => Record<string, string> {
   return (value, previous) => {
     const eq = value.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: use KEY=VALUE`);
+    if (eq <= 0)
+      throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: use KEY=VALUE`);
     return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
   };
 }
@@ -25,4 +29,10 @@ export function keyValueFlag(flag: string): (value: string, previous: Record<str
 export interface GlobalOptions {
   scheduler: string;
   json: boolean;
+}
+
+/** The global options of `cmd`, with the scheduler address resolved. */
+export function globalOptions(cmd: Command): GlobalOptions {
+  const raw = cmd.optsWithGlobals<{ scheduler?: string; json?: boolean }>();
+  return { scheduler: clientSchedulerAddress(raw.scheduler), json: raw.json ?? false };
 }

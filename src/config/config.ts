@@ -121,7 +121,11 @@ function fromEnv<T>(table: Record<string, keyof T>, env: NodeJS.ProcessEnv): Par
 }
 
 /** Merges layers over `defaults` and checks every key against the default's type. */
-function merge<T extends object>(section: string, defaults: T, layers: Partial<Record<string, unknown>>[]): T {
+function merge<T extends object>(
+  section: string,
+  defaults: T,
+  layers: Partial<Record<string, unknown>>[],
+): T {
   const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
@@ -130,7 +134,8 @@ function merge<T extends object>(section: string, defaults: T, layers: Partial<R
       const want = typeof (defaults as Record<string, unknown>)[key];
       if (want === 'number' && typeof value === 'string') {
         const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n)) fail(`${section}.${key}`, value, 'must be a number');
+        if (value.trim() === '' || !Number.isFinite(n))
+          fail(`${section}.${key}`, value, 'must be a number');
         out[key] = n;
       } else if (typeof value !== want) {
         fail(`${section}.${key}`, value, `must be a ${want}`);
@@ -168,7 +173,9 @@ export function parseTransfer(raw: unknown): TransferConfig {
   }
   return {
     default: t.default ? checkLink('transfer.default', t.default) : DEFAULT_TRANSFER.default,
-    sameLocation: t.sameLocation ? checkLink('transfer.sameLocation', t.sameLocation) : DEFAULT_TRANSFER.sameLocation,
+    sameLocation: t.sameLocation
+      ? checkLink('transfer.sameLocation', t.sameLocation)
+      : DEFAULT_TRANSFER.sameLocation,
     links,
   };
 }
@@ -183,16 +190,31 @@ export function schedulerConfig(
   const base = { ...SCHEDULER_DEFAULTS };
   delete (base as Partial<SchedulerConfig>).transfer;
   delete (base as Partial<SchedulerConfig>).jobDefaults;
-  const merged = merge('scheduler', base, [plain, fromEnv(SCHEDULER_ENV, env), flags]) as SchedulerConfig;
+  const merged = merge('scheduler', base, [
+    plain,
+    fromEnv(SCHEDULER_ENV, env),
+    flags,
+  ]) as SchedulerConfig;
 
-  for (const key of ['heartbeatIntervalMs', 'nodeLostAfterMs', 'maxAttempts', 'logCapBytes'] as const) {
+  for (const key of [
+    'heartbeatIntervalMs',
+    'nodeLostAfterMs',
+    'maxAttempts',
+    'logCapBytes',
+  ] as const) {
     if (!(merged[key] > 0)) fail(`scheduler.${key}`, merged[key], 'must be greater than 0');
   }
   if (merged.nodeLostAfterMs < merged.heartbeatIntervalMs) {
-    fail('scheduler.nodeLostAfterMs', merged.nodeLostAfterMs, 'must be at least heartbeatIntervalMs');
+    fail(
+      'scheduler.nodeLostAfterMs',
+      merged.nodeLostAfterMs,
+      'must be at least heartbeatIntervalMs',
+    );
   }
   merged.transfer = parseTransfer(transfer);
-  merged.jobDefaults = merge('scheduler.jobDefaults', DEFAULT_JOB, [(jobDefaults ?? {}) as Record<string, unknown>]);
+  merged.jobDefaults = merge('scheduler.jobDefaults', DEFAULT_JOB, [
+    (jobDefaults ?? {}) as Record<string, unknown>,
+  ]);
   return Object.freeze(merged);
 }
 
@@ -203,14 +225,32 @@ export function workerConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<WorkerConfig> {
   const merged = merge('worker', WORKER_DEFAULTS, [file, fromEnv(WORKER_ENV, env), flags]);
-  for (const key of ['cpuCores', 'memoryGb', 'gpuCount', 'diskGb', 'pricePerHourUsd', 'opportunityCostPerHourUsd', 'startupMs', 'rttMs'] as const) {
+  for (const key of [
+    'cpuCores',
+    'memoryGb',
+    'gpuCount',
+    'diskGb',
+    'pricePerHourUsd',
+    'opportunityCostPerHourUsd',
+    'startupMs',
+    'rttMs',
+  ] as const) {
     nonNegative(`worker.${key}`, merged[key]);
   }
   if (!Array.isArray(merged.executors) || merged.executors.length === 0) {
     fail('worker.executors', merged.executors, 'must list "process" and/or "docker"');
   }
   for (const e of merged.executors) {
-    if (e !== 'process' && e !== 'docker') fail('worker.executors', e, 'must be "process" or "docker"');
+    if (e !== 'process' && e !== 'docker')
+      fail('worker.executors', e, 'must be "process" or "docker"');
   }
   return Object.freeze(merged);
+}
+
+/** The scheduler address a client uses: the flag, else TGP_SCHEDULER, else the default. */
+export function clientSchedulerAddress(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return flag ?? (env.TGP_SCHEDULER || SCHEDULER_DEFAULTS.listen);
 }

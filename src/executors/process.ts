@@ -65,7 +65,11 @@ export class ProcessExecutor implements Executor {
     child.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
 
     const done = new Promise<ExecutionResult>((resolve) => {
-      const finish = (exitCode: number, endReason: ExecutionResult['endReason'], message: string) => {
+      const finish = (
+        exitCode: number,
+        endReason: ExecutionResult['endReason'],
+        message: string,
+      ) => {
         if (timer) clearTimeout(timer);
         const finishedAtMs = Date.now();
         resolve({
@@ -78,7 +82,9 @@ export class ProcessExecutor implements Executor {
         });
       };
       child.once('spawn', () => hooks.onStarted(startedAtMs));
-      child.once('error', (err) => finish(-1, 'START_FAILED', `could not start ${file}: ${err.message}`));
+      child.once('error', (err) =>
+        finish(-1, 'START_FAILED', `could not start ${file}: ${err.message}`),
+      );
       child.once('close', (code, signal) => {
         if (stopReason) return finish(code ?? -1, stopReason, stopMessage);
         if (code === null) return finish(-1, 'EXITED', `killed by ${signal ?? 'signal'}`);

@@ -38,7 +38,10 @@ export function matchesConstraints(job: PlacementJob, node: PlacementNode): Reje
 /** A job that names a GPU model runs only where that model is. */
 export function matchesGpuModel(job: PlacementJob, node: PlacementNode): Rejection | undefined {
   if (job.gpuCount === 0 || job.gpuModel === '' || job.gpuModel === node.gpuModel) return undefined;
-  return reject('GPU_MODEL_MISMATCH', `GPU model ${node.gpuModel || '(none)'}, job needs ${job.gpuModel}`);
+  return reject(
+    'GPU_MODEL_MISMATCH',
+    `GPU model ${node.gpuModel || '(none)'}, job needs ${job.gpuModel}`,
+  );
 }
 
 const DIMENSIONS = [
@@ -53,7 +56,10 @@ export function fitsNode(job: PlacementJob, node: PlacementNode): Rejection | un
   const total: ResourceAmounts = node;
   for (const [key, name, unit] of DIMENSIONS) {
     if (job[key] > total[key] + 1e-9) {
-      return reject(`NODE_TOO_SMALL_${name}`, `node has ${total[key]} ${unit}, job needs ${job[key]}`);
+      return reject(
+        `NODE_TOO_SMALL_${name}`,
+        `node has ${total[key]} ${unit}, job needs ${job[key]}`,
+      );
     }
   }
   return undefined;

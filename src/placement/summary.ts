@@ -67,7 +67,8 @@ export function summarise(
   if (chosen?.cost) {
     line += `; chose ${chosen.nodeId} at ${formatUsd(chosen.cost.totalCostUsd)}`;
     const runnerUp = verdicts.find((v) => v.reason === 'FEASIBLE' && v !== chosen);
-    if (runnerUp?.cost) line += ` (next ${runnerUp.nodeId} ${formatUsd(runnerUp.cost.totalCostUsd)})`;
+    if (runnerUp?.cost)
+      line += ` (next ${runnerUp.nodeId} ${formatUsd(runnerUp.cost.totalCostUsd)})`;
   }
   return line;
 }

@@ -13,7 +13,10 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-export async function startScheduler(config: SchedulerConfig, log: Logger): Promise<RunningScheduler> {
+export async function startScheduler(
+  config: SchedulerConfig,
+  log: Logger,
+): Promise<RunningScheduler> {
   const store = new SqliteStore(config.dataDir);
   const scheduler = await Scheduler.open(store, {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -26,7 +29,10 @@ export async function startScheduler(config: SchedulerConfig, log: Logger): Prom
     logger: log,
   });
   const server = await serve(scheduler, config.listen, log);
-  log.info({ listen: config.listen, port: server.port, dataDir: config.dataDir }, 'scheduler serving');
+  log.info(
+    { listen: config.listen, port: server.port, dataDir: config.dataDir },
+    'scheduler serving',
+  );
   return {
     scheduler,
     server,

@@ -6,12 +6,7 @@ import type { Cost } from '../cost/formula.js';
 import type { JobSpec } from '../api/gen/tgp/v1/tgp.js';
 
 export type JobStateName =
-  | 'PENDING'
-  | 'SCHEDULED'
-  | 'RUNNING'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'CANCELLED';
+  'PENDING' | 'SCHEDULED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 export const TERMINAL_STATES: ReadonlySet<JobStateName> = new Set([
   'SUCCEEDED',

@@ -17,7 +17,12 @@ import type { Store, StoredEvent } from '../store/store.js';
 import { WriteQueue } from '../store/write-queue.js';
 import type { Logger } from '../util/log.js';
 import { EventBus } from './event-bus.js';
-import { isTerminal, type JobRecord, type JobStateName, type PlacementRecord } from './job-record.js';
+import {
+  isTerminal,
+  type JobRecord,
+  type JobStateName,
+  type PlacementRecord,
+} from './job-record.js';
 import { NodeEntry, registrationConflict, type NodeRegistration } from './node-registry.js';
 import { PendingQueue } from './queue.js';
 import { DEFAULT_JOB, sameSpec, validateJobSpec, type JobDefaults } from './validate.js';
@@ -111,7 +116,8 @@ export class Scheduler {
       const job = stored.record as JobRecord;
       this.jobs.set(job.spec.jobId, job);
       if (job.state === 'PENDING') this.pending.add(job, job.spec.priority);
-      if (ACTIVE.has(job.state)) this.nodes.get(job.nodeId)?.allocate(job.spec.jobId, demandOf(job));
+      if (ACTIVE.has(job.state))
+        this.nodes.get(job.nodeId)?.allocate(job.spec.jobId, demandOf(job));
     }
     this.log.info(
       { jobs: this.jobs.size, pending: this.pending.size, nodes: this.nodes.size },
@@ -189,7 +195,12 @@ export class Scheduler {
   get(jobId: string): JobRecord {
     const job = this.jobs.get(jobId);
     if (!job) {
-      throw new TgpError('JOB_NOT_FOUND', `no job with job_id ${JSON.stringify(jobId)}`, 'job_id', jobId);
+      throw new TgpError(
+        'JOB_NOT_FOUND',
+        `no job with job_id ${JSON.stringify(jobId)}`,
+        'job_id',
+        jobId,
+      );
     }
     return job;
   }
@@ -239,7 +250,12 @@ export class Scheduler {
         this.recordEvent(job, 'CANCEL_REQUESTED', `stopping on ${job.nodeId}`);
       }
       await this.writes.flush();
-      link.send({ kind: { $case: 'cancel', value: { jobId, attempt: job.attempt, reason: 'cancelled by user' } } });
+      link.send({
+        kind: {
+          $case: 'cancel',
+          value: { jobId, attempt: job.attempt, reason: 'cancelled by user' },
+        },
+      });
       return job;
     }
 
@@ -330,7 +346,12 @@ export class Scheduler {
     this.saveJob(job);
     this.recordEvent(job, 'SCHEDULED', decision.summary);
     this.log.info(
-      { jobId: job.spec.jobId, nodeId: node.nodeId, attempt: job.attempt, costUsd: chosen.cost?.totalCostUsd },
+      {
+        jobId: job.spec.jobId,
+        nodeId: node.nodeId,
+        attempt: job.attempt,
+        costUsd: chosen.cost?.totalCostUsd,
+      },
       'job placed',
     );
 
@@ -386,7 +407,10 @@ export class Scheduler {
     this.nodes.set(reg.nodeId, node);
     this.writes.batch.nodes.push({ nodeId: reg.nodeId, record: reg });
     await this.writes.flush();
-    this.log.info({ nodeId: reg.nodeId, location: reg.location, priceUsd: reg.pricePerHourUsd }, 'node registered');
+    this.log.info(
+      { nodeId: reg.nodeId, location: reg.location, priceUsd: reg.pricePerHourUsd },
+      'node registered',
+    );
 
     const assigned: RunningReport[] = [];
     for (const jobId of node.jobIds) {
@@ -409,7 +433,8 @@ export class Scheduler {
     const stop: RunningReport[] = [];
     for (const run of running) {
       const job = this.jobs.get(run.jobId);
-      const current = job && job.nodeId === nodeId && job.attempt === run.attempt && ACTIVE.has(job.state);
+      const current =
+        job && job.nodeId === nodeId && job.attempt === run.attempt && ACTIVE.has(job.state);
       if (!current || job.cancelRequested) stop.push(run);
     }
     return stop;
@@ -427,7 +452,11 @@ export class Scheduler {
     for (const jobId of node.jobIds) {
       const job = this.jobs.get(jobId);
       if (job?.state !== 'SCHEDULED') continue;
-      const assignment = { spec: job.spec, attempt: job.attempt, maxRuntimeS: job.spec.maxRuntimeS };
+      const assignment = {
+        spec: job.spec,
+        attempt: job.attempt,
+        maxRuntimeS: job.spec.maxRuntimeS,
+      };
       link.send({ kind: { $case: 'assign', value: assignment } });
     }
     this.requestPlacement();
@@ -441,7 +470,10 @@ export class Scheduler {
     this.log.warn({ nodeId }, 'node disconnected');
   }
 
-  async reportStarted(nodeId: string, report: RunningReport & { startedAtMs: number }): Promise<void> {
+  async reportStarted(
+    nodeId: string,
+    report: RunningReport & { startedAtMs: number },
+  ): Promise<void> {
     const job = this.currentRun(nodeId, report);
     if (!job) return;
     if (job.state === 'SCHEDULED') {
@@ -453,7 +485,10 @@ export class Scheduler {
     }
   }
 
-  async reportProgress(nodeId: string, report: RunningReport & { type: string; message: string }): Promise<void> {
+  async reportProgress(
+    nodeId: string,
+    report: RunningReport & { type: string; message: string },
+  ): Promise<void> {
     const job = this.currentRun(nodeId, report);
     if (!job) return;
     this.recordEvent(job, report.type, report.message);
@@ -461,7 +496,10 @@ export class Scheduler {
   }
 
   /** Keeps a chunk of output; past the cap, the oldest chunks are dropped. */
-  async reportOutput(nodeId: string, report: RunningReport & { stream: string; data: Buffer }): Promise<void> {
+  async reportOutput(
+    nodeId: string,
+    report: RunningReport & { stream: string; data: Buffer },
+  ): Promise<void> {
     const job = this.currentRun(nodeId, report);
     if (!job || report.data.length === 0) return;
 
@@ -494,7 +532,11 @@ export class Scheduler {
     const runtimeS = Math.max(0, report.runtimeS);
     job.actualRuntimeS = runtimeS;
     if (node) {
-      job.actual = priceJob({ ...placementJob(job.spec), durationS: runtimeS }, node, this.options.transfer);
+      job.actual = priceJob(
+        { ...placementJob(job.spec), durationS: runtimeS },
+        node,
+        this.options.transfer,
+      );
     }
 
     if (report.endReason === 'LOST') {
@@ -506,7 +548,14 @@ export class Scheduler {
           : report.endReason === 'EXITED' && report.exitCode === 0
             ? 'SUCCEEDED'
             : 'FAILED';
-      this.finish(job, state, report.endReason, report.message, report.exitCode, report.finishedAtMs);
+      this.finish(
+        job,
+        state,
+        report.endReason,
+        report.message,
+        report.exitCode,
+        report.finishedAtMs,
+      );
     }
     await this.writes.flush();
     this.requestPlacement();
@@ -518,7 +567,13 @@ export class Scheduler {
       return job;
     }
     this.log.warn(
-      { nodeId, jobId: report.jobId, attempt: report.attempt, current: job?.attempt, state: job?.state },
+      {
+        nodeId,
+        jobId: report.jobId,
+        attempt: report.attempt,
+        current: job?.attempt,
+        state: job?.state,
+      },
       'stale report refused',
     );
     return undefined;
@@ -592,7 +647,14 @@ export class Scheduler {
     this.saveJob(job);
     this.recordEvent(job, state, message);
     this.log.info(
-      { jobId: job.spec.jobId, nodeId: job.nodeId, attempt: job.attempt, state, endReason, costUsd: job.actual?.totalCostUsd },
+      {
+        jobId: job.spec.jobId,
+        nodeId: job.nodeId,
+        attempt: job.attempt,
+        state,
+        endReason,
+        costUsd: job.actual?.totalCostUsd,
+      },
       'job ended',
     );
   }
@@ -600,7 +662,12 @@ export class Scheduler {
   // ---- records ----------------------------------------------------------------------
 
   private saveJob(job: JobRecord): void {
-    this.writes.batch.jobs.push({ jobId: job.spec.jobId, seq: job.seq, state: job.state, record: { ...job } });
+    this.writes.batch.jobs.push({
+      jobId: job.spec.jobId,
+      seq: job.seq,
+      state: job.state,
+      record: { ...job },
+    });
   }
 
   private recordEvent(job: JobRecord, type: string, message: string): void {

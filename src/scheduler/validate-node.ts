@@ -17,7 +17,11 @@ function positive(field: string, value: number, allowZero = false): void {
 
 export function validateRegistration(req: RegisterRequest): NodeRegistration {
   if (!NODE_ID_PATTERN.test(req.nodeId)) {
-    throw invalid('node_id', req.nodeId, 'must be 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit');
+    throw invalid(
+      'node_id',
+      req.nodeId,
+      'must be 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit',
+    );
   }
   const cap = req.capacity;
   if (!cap) throw invalid('capacity', cap, 'is required');
@@ -28,7 +32,8 @@ export function validateRegistration(req: RegisterRequest): NodeRegistration {
   positive('opportunity_cost_per_hour_usd', req.opportunityCostPerHourUsd, true);
   positive('startup_ms', req.startupMs, true);
   positive('rtt_ms', req.rttMs, true);
-  if (req.executors.length === 0) throw invalid('executors', req.executors, 'must name at least one');
+  if (req.executors.length === 0)
+    throw invalid('executors', req.executors, 'must name at least one');
   for (const e of req.executors) {
     if (!KNOWN_EXECUTORS.has(e)) throw invalid('executors', e, 'must be "process" or "docker"');
   }

@@ -62,9 +62,14 @@ function checkText(field: string, value: string): void {
 /** Validates `spec` and returns a copy with defaults filled in. */
 export function validateJobSpec(spec: JobSpec, defaults: JobDefaults = DEFAULT_JOB): JobSpec {
   if (spec.jobId === '') throw invalid('job_id', spec.jobId, 'must not be empty');
-  if (spec.jobId.length > 128) throw invalid('job_id', spec.jobId, 'must be at most 128 characters');
+  if (spec.jobId.length > 128)
+    throw invalid('job_id', spec.jobId, 'must be at most 128 characters');
   if (!JOB_ID_PATTERN.test(spec.jobId)) {
-    throw invalid('job_id', spec.jobId, 'may hold only A-Z a-z 0-9 . _ - and must start with a letter or digit');
+    throw invalid(
+      'job_id',
+      spec.jobId,
+      'may hold only A-Z a-z 0-9 . _ - and must start with a letter or digit',
+    );
   }
 
   checkNumber('cpu_cores', spec.cpuCores, LIMITS.cpuCores, false);
@@ -90,14 +95,23 @@ export function validateJobSpec(spec: JobSpec, defaults: JobDefaults = DEFAULT_J
     checkText(field, value);
   }
   if (spec.command.length > LIMITS.commandArgs) {
-    throw invalid('command', spec.command.length, `must have at most ${LIMITS.commandArgs} arguments`);
+    throw invalid(
+      'command',
+      spec.command.length,
+      `must have at most ${LIMITS.commandArgs} arguments`,
+    );
   }
   spec.command.forEach((arg, i) => checkText(`command[${i}]`, arg));
   if (Object.keys(spec.env).length > LIMITS.envEntries) {
-    throw invalid('env', Object.keys(spec.env).length, `must have at most ${LIMITS.envEntries} entries`);
+    throw invalid(
+      'env',
+      Object.keys(spec.env).length,
+      `must have at most ${LIMITS.envEntries} entries`,
+    );
   }
   for (const key of Object.keys(spec.env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid('env', key, 'is not a valid variable name');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw invalid('env', key, 'is not a valid variable name');
   }
   if (spec.inputDataGb > 0 && spec.dataLocation === '') {
     throw invalid('data_location', spec.dataLocation, 'must be set when input_data_gb > 0');

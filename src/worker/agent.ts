@@ -16,7 +16,12 @@ import {
   type WorkerMessage,
 } from '../api/gen/tgp/v1/tgp.js';
 import type { WorkerConfig } from '../config/config.js';
-import type { Execution, ExecutionHooks, ExecutionResult, Executor } from '../executors/executor.js';
+import type {
+  Execution,
+  ExecutionHooks,
+  ExecutionResult,
+  Executor,
+} from '../executors/executor.js';
 import type { Logger } from '../util/log.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -96,7 +101,10 @@ export class WorkerAgent {
         const e = err as ServiceError;
         // A refusal of the registration itself will not heal by retrying as it is.
         if (e.code === status.INVALID_ARGUMENT || e.code === status.ALREADY_EXISTS) throw err;
-        this.log.warn({ err: e.details ?? e.message, retryInMs: this.backoffMs }, 'scheduler unreachable');
+        this.log.warn(
+          { err: e.details ?? e.message, retryInMs: this.backoffMs },
+          'scheduler unreachable',
+        );
         await sleep(this.backoffMs);
         this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
       }
@@ -131,7 +139,8 @@ export class WorkerAgent {
     // not (this agent restarted, a child died with the old one) are reported lost.
     const wanted = new Map(assigned.map((a) => [a.spec?.jobId ?? '', a.attempt]));
     for (const [jobId, report] of this.outbox) {
-      if (wanted.get(jobId) === report.attempt) this.send({ kind: { $case: 'finished', value: report } });
+      if (wanted.get(jobId) === report.attempt)
+        this.send({ kind: { $case: 'finished', value: report } });
       else this.outbox.delete(jobId);
     }
     for (const a of assigned) {
@@ -167,7 +176,8 @@ export class WorkerAgent {
     if (!spec) return;
     const existing = this.runs.get(spec.jobId);
     // The scheduler re-sends assignments after reconnecting; one run per attempt.
-    if (existing?.attempt === a.attempt || this.outbox.get(spec.jobId)?.attempt === a.attempt) return;
+    if (existing?.attempt === a.attempt || this.outbox.get(spec.jobId)?.attempt === a.attempt)
+      return;
     existing?.execution.cancel('superseded by a newer attempt');
 
     const log = this.log.child({ jobId: spec.jobId, attempt: a.attempt });
@@ -186,7 +196,12 @@ export class WorkerAgent {
         attempt: a.attempt,
         image: spec.image,
         command: spec.command,
-        env: { ...spec.env, TGP_JOB_ID: spec.jobId, TGP_NODE_ID: this.nodeId, TGP_ATTEMPT: String(a.attempt) },
+        env: {
+          ...spec.env,
+          TGP_JOB_ID: spec.jobId,
+          TGP_NODE_ID: this.nodeId,
+          TGP_ATTEMPT: String(a.attempt),
+        },
         workdir: spec.workdir,
         cpuCores: spec.cpuCores,
         memoryGb: spec.memoryGb,
@@ -216,7 +231,10 @@ export class WorkerAgent {
       runtimeS: result.runtimeS,
       finishedAtMs: result.finishedAtMs,
     };
-    this.log.info({ jobId, attempt, endReason: result.endReason, exitCode: result.exitCode }, 'run ended');
+    this.log.info(
+      { jobId, attempt, endReason: result.endReason, exitCode: result.exitCode },
+      'run ended',
+    );
     this.outbox.set(jobId, report);
     this.send({ kind: { $case: 'finished', value: report } });
   }
@@ -224,7 +242,9 @@ export class WorkerAgent {
   private hooks(jobId: string, attempt: number): ExecutionHooks {
     return {
       onStarted: (startedAtMs) =>
-        this.send({ kind: { $case: 'started', value: { jobId, attempt, startedAtMs, message: '' } } }),
+        this.send({
+          kind: { $case: 'started', value: { jobId, attempt, startedAtMs, message: '' } },
+        }),
       onOutput: (stream, data) =>
         this.send({ kind: { $case: 'output', value: { jobId, attempt, stream, data } } }),
       onProgress: (type, message) =>
@@ -247,7 +267,10 @@ export class WorkerAgent {
     // Runs still going, plus endings not yet confirmed: the scheduler's reply lists those
     // it no longer counts as running, which for an ending means it has been received.
     const running = [...this.runs.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt }));
-    const unconfirmed = [...this.outbox.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt }));
+    const unconfirmed = [...this.outbox.values()].map((r) => ({
+      jobId: r.jobId,
+      attempt: r.attempt,
+    }));
     try {
       const res = await new Promise<HeartbeatResponse>((resolve, reject) =>
         this.client.heartbeat(

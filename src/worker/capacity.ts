@@ -7,7 +7,10 @@ import type { WorkerConfig } from '../config/config.js';
 const GIB = 1024 ** 3;
 
 /** Capacity to register: each configured non-zero value wins over detection. */
-export function hostCapacity(config: WorkerConfig, gpus: { count: number; model: string }): Resources {
+export function hostCapacity(
+  config: WorkerConfig,
+  gpus: { count: number; model: string },
+): Resources {
   let diskGb = 0;
   try {
     const fs = statfsSync(config.dataDir || '/');

@@ -15,7 +15,8 @@ async function buildExecutors(config: WorkerConfig, log: Logger): Promise<Map<st
     const { DockerExecutor } = await import('../executors/docker.js');
     const docker = new DockerExecutor({});
     const probe = await docker.probe();
-    if (!probe.available) throw new Error(`docker executor enabled but unavailable: ${probe.detail}`);
+    if (!probe.available)
+      throw new Error(`docker executor enabled but unavailable: ${probe.detail}`);
     log.info({ detail: probe.detail }, 'docker engine found');
     executors.set('docker', docker);
   }

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { JobSpec, JobState, type Job } from '../../api/gen/tgp/v1/tgp.js';
 import { formatUsd } from '../../cost/formula.js';
-import { call, CliError, connect, EXIT, fromServiceError } from '../client.js';
+import { CliError, connect, EXIT, fromServiceError } from '../client.js';
 import { costLines, jobDetail, stateName, table, time, verdictTable } from '../format.js';
-import { keyValueFlag, numberFlag, type GlobalOptions } from '../options.js';
+import { keyValueFlag, numberFlag, globalOptions } from '../options.js';
 
 interface SpecFlags {
   jobId?: string;
@@ -37,15 +37,35 @@ function specOptions(cmd: Command): Command {
     .option('--gpu <count>', 'GPUs', numberFlag('--gpu'), 0)
     .option('--gpu-model <model>', 'required GPU model (T4, A10, ...)', '')
     .option('--disk <gb>', 'disk in GB', numberFlag('--disk'), 0)
-    .option('--duration <s>', 'expected run time in seconds, for pricing (default 3600)', numberFlag('--duration'), 0)
-    .option('--max-runtime <s>', 'hard run time limit in seconds (default 86400)', numberFlag('--max-runtime'), 0)
+    .option(
+      '--duration <s>',
+      'expected run time in seconds, for pricing (default 3600)',
+      numberFlag('--duration'),
+      0,
+    )
+    .option(
+      '--max-runtime <s>',
+      'hard run time limit in seconds (default 86400)',
+      numberFlag('--max-runtime'),
+      0,
+    )
     .option('--data-gb <gb>', 'input data to move to the node, GB', numberFlag('--data-gb'), 0)
     .option('--data-location <loc>', 'where the input data lives', '')
     .option('--priority <n>', 'higher runs first among waiting jobs', numberFlag('--priority'), 0)
-    .option('--budget <usd>', 'maximum Formula 4.1 total in USD (default 1.00)', numberFlag('--budget'), 0)
+    .option(
+      '--budget <usd>',
+      'maximum Formula 4.1 total in USD (default 1.00)',
+      numberFlag('--budget'),
+      0,
+    )
     .option('--latency <ms>', 'latency limit in ms (default 60000)', numberFlag('--latency'), 0)
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', keyValueFlag('--env'), {})
-    .option('--constraint <KEY=VALUE>', 'required node label (repeatable)', keyValueFlag('--constraint'), {})
+    .option(
+      '--constraint <KEY=VALUE>',
+      'required node label (repeatable)',
+      keyValueFlag('--constraint'),
+      {},
+    )
     .option('--workdir <dir>', 'working directory', '');
 }
 
@@ -76,7 +96,6 @@ function print(json: boolean, value: unknown, human: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : human());
 }
 
-const TERMINAL = new Set([JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]);
 
 /** Follows a job's events until it ends; returns the final job. */
 async function waitForEnd(scheduler: string, jobId: string): Promise<Job> {
@@ -87,21 +106,21 @@ async function waitForEnd(scheduler: string, jobId: string): Promise<Job> {
     stream.on('end', () => resolve());
     stream.on('error', (err) => reject(fromServiceError(err as never)));
   });
-  return call(client.getJob.bind(client), { jobId, includeEvents: false });
+  return client.getJob({ jobId, includeEvents: false });
 }
 
 export function registerJobCommands(program: Command): void {
-  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+  const globals = globalOptions;
 
   specOptions(program.command('submit-job'))
     .description('submit a job; the command follows `--` (default: an echo)')
-    .argument('[command...]', 'the job\'s command and arguments')
+    .argument('[command...]', "the job's command and arguments")
     .option('--wait', 'wait until the job ends; exit 6 unless it succeeded')
     .action(async (command: string[], flags: SpecFlags & { wait?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const client = connect(g.scheduler);
       const spec = specFrom(flags, command);
-      const res = await call(client.submitJob.bind(client), { spec });
+      const res = await client.submitJob({ spec });
       let job = res.job!;
       if (flags.wait) job = await waitForEnd(g.scheduler, spec.jobId);
       print(g.json, job, () => {
@@ -110,11 +129,17 @@ export function registerJobCommands(program: Command): void {
         const lines = [`${head}: job ${spec.jobId} ${stateName(job.state)}${where}`];
         lines.push(...costLines(job.estimated));
         if (job.reason) lines.push(`  why: ${job.reason}`);
-        if (job.actual) lines.push(`  actual: ${formatUsd(job.actual.totalCostUsd)} for ${job.actualRuntimeS.toFixed(2)} s`);
+        if (job.actual)
+          lines.push(
+            `  actual: ${formatUsd(job.actual.totalCostUsd)} for ${job.actualRuntimeS.toFixed(2)} s`,
+          );
         return lines.join('\n');
       });
       if (flags.wait && job.state !== JobState.SUCCEEDED) {
-        throw new CliError(`job ${spec.jobId} ended ${stateName(job.state)}: ${job.reason}`, EXIT.JOB_FAILED);
+        throw new CliError(
+          `job ${spec.jobId} ended ${stateName(job.state)}: ${job.reason}`,
+          EXIT.JOB_FAILED,
+        );
       }
     });
 
@@ -125,10 +150,12 @@ export function registerJobCommands(program: Command): void {
     .action(async (jobId: string, _flags: unknown, cmd: Command) => {
       const g = globals(cmd);
       const client = connect(g.scheduler);
-      const job = await call(client.getJob.bind(client), { jobId, includeEvents: true });
+      const job = await client.getJob({ jobId, includeEvents: true });
       print(g.json, job, () => {
         const verdicts = verdictTable(job.placement);
-        return verdicts ? `${jobDetail(job)}\n  placement:\n${indent(verdicts, '    ')}` : jobDetail(job);
+        return verdicts
+          ? `${jobDetail(job)}\n  placement:\n${indent(verdicts, '    ')}`
+          : jobDetail(job);
       });
     });
 
@@ -143,12 +170,15 @@ export function registerJobCommands(program: Command): void {
       const states = (flags.state ?? []).map((s) => {
         const value = JobState[s.toUpperCase() as keyof typeof JobState];
         if (value === undefined || value === JobState.UNRECOGNIZED) {
-          throw new CliError(`invalid --state ${JSON.stringify(s)}: use PENDING, SCHEDULED, RUNNING, SUCCEEDED, FAILED or CANCELLED`, EXIT.INVALID);
+          throw new CliError(
+            `invalid --state ${JSON.stringify(s)}: use PENDING, SCHEDULED, RUNNING, SUCCEEDED, FAILED or CANCELLED`,
+            EXIT.INVALID,
+          );
         }
         return value;
       });
       const client = connect(g.scheduler);
-      const res = await call(client.listJobs.bind(client), { states, limit: flags.limit, nodeId: flags.node });
+      const res = await client.listJobs({ states, limit: flags.limit, nodeId: flags.node });
       print(g.json, res.jobs, () =>
         table(
           ['JOB', 'STATE', 'NODE', 'EST_USD', 'ACTUAL_USD', 'SUBMITTED', 'REASON'],
@@ -172,7 +202,7 @@ export function registerJobCommands(program: Command): void {
     .action(async (jobId: string, _flags: unknown, cmd: Command) => {
       const g = globals(cmd);
       const client = connect(g.scheduler);
-      const job = await call(client.cancelJob.bind(client), { jobId });
+      const job = await client.cancelJob({ jobId });
       print(g.json, job, () =>
         job.state === JobState.CANCELLED
           ? `Job ${jobId} cancelled`
@@ -200,16 +230,22 @@ export function registerJobCommands(program: Command): void {
     });
 
   specOptions(program.command('quote'))
-    .description('dry run: every node, its Formula 4.1 breakdown, and why rejected nodes were rejected')
+    .description(
+      'dry run: every node, its Formula 4.1 breakdown, and why rejected nodes were rejected',
+    )
     .argument('[command...]')
     .action(async (command: string[], flags: SpecFlags, cmd: Command) => {
       const g = globals(cmd);
       const client = connect(g.scheduler);
-      const res = await call(client.quote.bind(client), { spec: specFrom(flags, command) });
+      const res = await client.quote({ spec: specFrom(flags, command) });
       print(g.json, res, () => {
         const p = res.placement;
-        const head = p?.chosenNodeId ? `Would run on ${p.chosenNodeId}` : 'No node can take this job now';
-        return [head, ...costLines(res.cost), `  ${p?.summary ?? ''}`, '', verdictTable(p)].join('\n');
+        const head = p?.chosenNodeId
+          ? `Would run on ${p.chosenNodeId}`
+          : 'No node can take this job now';
+        return [head, ...costLines(res.cost), `  ${p?.summary ?? ''}`, '', verdictTable(p)].join(
+          '\n',
+        );
       });
     });
 }
