@@ -15,7 +15,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { TgpError } from '../errors.js';
-import type { Scheduler, WorkerLink } from '../scheduler/scheduler.js';
+import { assignmentOf, type Scheduler, type WorkerLink } from '../scheduler/scheduler.js';
 import { validateRegistration } from '../scheduler/validate-node.js';
 import type { Logger } from '../util/log.js';
 import {
@@ -220,11 +220,7 @@ function workerHandlers(s: Scheduler, log: Logger): WorkerServiceServer {
       const assigned = await s.register(reg);
       return {
         heartbeatIntervalMs: s.options.heartbeatIntervalMs,
-        assigned: assigned.map((a) => ({
-          spec: s.get(a.jobId).spec,
-          attempt: a.attempt,
-          maxRuntimeS: s.get(a.jobId).spec.maxRuntimeS,
-        })),
+        assigned: assigned.map((a) => assignmentOf(s.get(a.jobId))),
       };
     }),
 

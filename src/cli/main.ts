@@ -17,7 +17,9 @@ export function buildProgram(): Command {
     )
     .option('--json', 'print JSON for scripts')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({
+      outputError: (text, write) => write(`tgp: ${text.replace(/^error: /, '')}`),
+    });
   registerJobCommands(program);
   registerClusterCommands(program);
   registerDaemonCommands(program);

@@ -13,6 +13,18 @@ export function numberFlag(flag: string): (value: string) => number {
   };
 }
 
+/** Parses a whole-number flag (GPU counts, priorities): the wire has no room for 1.5 GPUs. */
+export function integerFlag(flag: string): (value: string) => number {
+  const parse = numberFlag(flag);
+  return (value) => {
+    const n = parse(value);
+    if (!Number.isInteger(n)) {
+      throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: must be whole`);
+    }
+    return n;
+  };
+}
+
 /** Collects repeated KEY=VALUE flags into a record. */
 export function keyValueFlag(
   flag: string,

@@ -104,8 +104,14 @@ export function priceJob(
   };
 }
 
-/** "$0.10"; amounts under a cent keep four decimals so they do not read as free. */
+/**
+ * "$0.10"; amounts under a cent keep two significant digits ("$0.0025", "$0.0000021") so
+ * that a short run never reads as free.
+ */
 export function formatUsd(usd: number): string {
-  const digits = usd !== 0 && Math.abs(usd) < 0.01 ? 4 : 2;
-  return `$${usd.toFixed(digits)}`;
+  if (usd !== 0 && Math.abs(usd) < 0.01) {
+    const digits = Math.min(10, 1 - Math.floor(Math.log10(Math.abs(usd))));
+    return `$${usd.toFixed(digits)}`;
+  }
+  return `$${usd.toFixed(2)}`;
 }

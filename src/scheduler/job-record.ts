@@ -57,6 +57,11 @@ export interface JobRecord {
   /** Bytes of output kept; `logBytesCut` bytes before them were dropped by the cap. */
   logBytes: number;
   logBytesCut: number;
+  /**
+   * Bytes of the current attempt's output received, by the worker's offsets. A chunk sent
+   * again after a reconnect is recognised by its offset and not kept twice.
+   */
+  runOutputBytes: number;
 }
 
 export function isTerminal(state: JobStateName): boolean {

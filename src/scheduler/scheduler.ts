@@ -7,7 +7,7 @@
  * echoes; reports for any other attempt are refused, so a job counts one run however often
  * it was started (at-least-once execution).
  */
-import type { JobSpec, SchedulerMessage } from '../api/gen/tgp/v1/tgp.js';
+import type { Assignment, JobSpec, SchedulerMessage } from '../api/gen/tgp/v1/tgp.js';
 import { priceJob } from '../cost/formula.js';
 import type { TransferPrices } from '../cost/transfer.js';
 import { TgpError } from '../errors.js';
@@ -50,6 +50,12 @@ export interface WorkerLink {
 export interface RunningReport {
   jobId: string;
   attempt: number;
+}
+
+/** A run the scheduler believes a node has, as told to the node when it registers. */
+export interface AssignedRun extends RunningReport {
+  /** Bytes of the run's output already received. */
+  outputReceivedBytes: number;
 }
 
 export interface FinishedReport extends RunningReport {
@@ -114,6 +120,7 @@ export class Scheduler {
 
     for (const stored of snapshot.jobs) {
       const job = stored.record as JobRecord;
+      job.runOutputBytes ??= 0;
       this.jobs.set(job.spec.jobId, job);
       if (job.state === 'PENDING') this.pending.add(job, job.spec.priority);
       if (ACTIVE.has(job.state))
@@ -339,6 +346,7 @@ export class Scheduler {
     job.state = 'SCHEDULED';
     job.nodeId = node.nodeId;
     job.attempt += 1;
+    job.runOutputBytes = 0;
     job.reason = decision.summary;
     job.estimated = chosen.cost;
     job.scheduledAtMs = Date.now();
@@ -357,11 +365,7 @@ export class Scheduler {
 
     // The worker hears of the assignment only once it is durable, so a crash cannot leave
     // a run the store does not know of.
-    const assignment = {
-      spec: job.spec,
-      attempt: job.attempt,
-      maxRuntimeS: job.spec.maxRuntimeS,
-    };
+    const assignment = assignmentOf(job);
     const attempt = job.attempt;
     this.writes
       .flush()
@@ -386,7 +390,7 @@ export class Scheduler {
   // ---- workers ----------------------------------------------------------------------
 
   /** Registers or re-registers a node; returns the runs the scheduler believes it has. */
-  async register(reg: NodeRegistration): Promise<RunningReport[]> {
+  async register(reg: NodeRegistration): Promise<AssignedRun[]> {
     const known = this.nodes.get(reg.nodeId);
     if (known?.ready) {
       const conflict = registrationConflict(known.reg, reg);
@@ -412,10 +416,12 @@ export class Scheduler {
       'node registered',
     );
 
-    const assigned: RunningReport[] = [];
+    const assigned: AssignedRun[] = [];
     for (const jobId of node.jobIds) {
       const job = this.jobs.get(jobId);
-      if (job && ACTIVE.has(job.state)) assigned.push({ jobId, attempt: job.attempt });
+      if (job && ACTIVE.has(job.state)) {
+        assigned.push({ jobId, attempt: job.attempt, outputReceivedBytes: job.runOutputBytes });
+      }
     }
     return assigned;
   }
@@ -452,12 +458,7 @@ export class Scheduler {
     for (const jobId of node.jobIds) {
       const job = this.jobs.get(jobId);
       if (job?.state !== 'SCHEDULED') continue;
-      const assignment = {
-        spec: job.spec,
-        attempt: job.attempt,
-        maxRuntimeS: job.spec.maxRuntimeS,
-      };
-      link.send({ kind: { $case: 'assign', value: assignment } });
+      link.send({ kind: { $case: 'assign', value: assignmentOf(job) } });
     }
     this.requestPlacement();
   }
@@ -498,19 +499,38 @@ export class Scheduler {
   /** Keeps a chunk of output; past the cap, the oldest chunks are dropped. */
   async reportOutput(
     nodeId: string,
-    report: RunningReport & { stream: string; data: Buffer },
+    report: RunningReport & { stream: string; data: Buffer; offset: number },
   ): Promise<void> {
     const job = this.currentRun(nodeId, report);
     if (!job || report.data.length === 0) return;
 
+    // The worker numbers each attempt's output; what was already received (sent again
+    // after a reconnect) is dropped, and a hole (output the worker could no longer keep)
+    // is said in the log rather than passed over.
+    const end = report.offset + report.data.length;
+    if (end <= job.runOutputBytes) return;
+    if (report.offset > job.runOutputBytes) {
+      const lost = report.offset - job.runOutputBytes;
+      const note = Buffer.from(`[tgp] ${lost} bytes of output were lost in transit\n`);
+      this.keepOutput(job, 'tgp', note);
+    }
+    const skip = Math.max(0, job.runOutputBytes - report.offset);
+    job.runOutputBytes = end;
+    this.keepOutput(job, report.stream, report.data.subarray(skip));
+    this.saveJob(job);
+    await this.writes.flush();
+  }
+
+  /** Appends output to the job's log, keeping the last logCapBytes. */
+  private keepOutput(job: JobRecord, stream: string, data: Buffer): void {
     const chunk = {
       jobId: job.spec.jobId,
       attempt: job.attempt,
-      stream: report.stream,
+      stream,
       offset: job.logBytesCut + job.logBytes,
-      data: report.data,
+      data,
     };
-    job.logBytes += report.data.length;
+    job.logBytes += data.length;
     this.writes.batch.logs.push(chunk);
     if (job.logBytes > this.options.logCapBytes) {
       const cutTo = chunk.offset + chunk.data.length - this.options.logCapBytes;
@@ -518,9 +538,7 @@ export class Scheduler {
       job.logBytes -= cutTo - job.logBytesCut;
       job.logBytesCut = cutTo;
     }
-    this.saveJob(job);
     this.bus.publishLog(chunk);
-    await this.writes.flush();
   }
 
   async reportFinished(nodeId: string, report: FinishedReport): Promise<void> {
@@ -716,6 +734,7 @@ function newJob(spec: JobSpec, seq: number): JobRecord {
     lostRuns: 0,
     logBytes: 0,
     logBytesCut: 0,
+    runOutputBytes: 0,
   };
 }
 
@@ -735,6 +754,16 @@ export function placementJob(spec: JobSpec): PlacementJob {
     constraints: spec.constraints,
     maxBudgetUsd: spec.maxBudgetUsd,
     maxLatencyMs: spec.maxLatencyMs,
+  };
+}
+
+/** What a worker is sent to run the job's current attempt. */
+export function assignmentOf(job: JobRecord): Assignment {
+  return {
+    spec: job.spec,
+    attempt: job.attempt,
+    maxRuntimeS: job.spec.maxRuntimeS,
+    outputReceivedBytes: job.runOutputBytes,
   };
 }
 

@@ -35,11 +35,27 @@ interface Run {
 /** Longest wait between reconnection tries, milliseconds. */
 const MAX_BACKOFF_MS = 5000;
 
+/** Output of one run kept until the scheduler confirms its ending, bytes; past it the tail. */
+const OUTPUT_KEPT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A run's output, kept so that what a broken stream dropped can be sent again. Offsets count
+ * bytes of the run's whole output, stdout and stderr together.
+ */
+interface OutputBuffer {
+  attempt: number;
+  chunks: { stream: 'stdout' | 'stderr'; data: Buffer; offset: number }[];
+  keptBytes: number;
+  totalBytes: number;
+}
+
 export class WorkerAgent {
   private readonly client: WorkerServiceClient;
   private readonly runs = new Map<string, Run>();
   /** Endings not yet known to be received by the scheduler, by job id. */
   private readonly outbox = new Map<string, JobFinishedReport>();
+  /** Output of live runs and of unconfirmed endings, by job id. */
+  private readonly outputs = new Map<string, OutputBuffer>();
   private stream: ClientDuplexStream<WorkerMessage, SchedulerMessage> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatIntervalMs = 10_000;
@@ -135,13 +151,22 @@ export class WorkerAgent {
     this.stream = stream;
     stream.write({ kind: { $case: 'hello', value: { nodeId: this.nodeId } } });
 
-    // Endings the scheduler still waits for go again; runs it thinks we have but we do
-    // not (this agent restarted, a child died with the old one) are reported lost.
-    const wanted = new Map(assigned.map((a) => [a.spec?.jobId ?? '', a.attempt]));
+    // Output the scheduler has not got and endings it still waits for go again; runs it
+    // thinks we have but we do not (this agent restarted, a child died with the old one)
+    // are reported lost.
+    const wanted = new Map(assigned.map((a) => [a.spec?.jobId ?? '', a]));
+    for (const [jobId, buffer] of this.outputs) {
+      const want = wanted.get(jobId);
+      if (want?.attempt === buffer.attempt)
+        this.resendOutput(jobId, buffer, want.outputReceivedBytes);
+    }
     for (const [jobId, report] of this.outbox) {
-      if (wanted.get(jobId) === report.attempt)
+      if (wanted.get(jobId)?.attempt === report.attempt) {
         this.send({ kind: { $case: 'finished', value: report } });
-      else this.outbox.delete(jobId);
+      } else {
+        this.outbox.delete(jobId);
+        this.outputs.delete(jobId);
+      }
     }
     for (const a of assigned) {
       const jobId = a.spec?.jobId ?? '';
@@ -160,6 +185,38 @@ export class WorkerAgent {
     };
     stream.on('error', (err: Error) => broken(err.message));
     stream.on('end', () => broken('ended by scheduler'));
+  }
+
+  /** Sends again the kept output past `receivedBytes`, oldest first. */
+  private resendOutput(jobId: string, buffer: OutputBuffer, receivedBytes: number): void {
+    for (const c of buffer.chunks) {
+      if (c.offset + c.data.length <= receivedBytes) continue;
+      const value = {
+        jobId,
+        attempt: buffer.attempt,
+        stream: c.stream,
+        data: c.data,
+        offset: c.offset,
+      };
+      this.send({ kind: { $case: 'output', value } });
+    }
+  }
+
+  /** Keeps a chunk of a run's output (the tail, past the cap) and sends it. */
+  private output(jobId: string, attempt: number, stream: 'stdout' | 'stderr', data: Buffer): void {
+    let buffer = this.outputs.get(jobId);
+    if (buffer?.attempt !== attempt) {
+      buffer = { attempt, chunks: [], keptBytes: 0, totalBytes: 0 };
+      this.outputs.set(jobId, buffer);
+    }
+    const offset = buffer.totalBytes;
+    buffer.chunks.push({ stream, data, offset });
+    buffer.totalBytes += data.length;
+    buffer.keptBytes += data.length;
+    while (buffer.keptBytes > OUTPUT_KEPT_BYTES && buffer.chunks.length > 1) {
+      buffer.keptBytes -= buffer.chunks.shift()?.data.length ?? 0;
+    }
+    this.send({ kind: { $case: 'output', value: { jobId, attempt, stream, data, offset } } });
   }
 
   private onMessage(msg: SchedulerMessage): void {
@@ -245,8 +302,7 @@ export class WorkerAgent {
         this.send({
           kind: { $case: 'started', value: { jobId, attempt, startedAtMs, message: '' } },
         }),
-      onOutput: (stream, data) =>
-        this.send({ kind: { $case: 'output', value: { jobId, attempt, stream, data } } }),
+      onOutput: (stream, data) => this.output(jobId, attempt, stream, data),
       onProgress: (type, message) =>
         this.send({ kind: { $case: 'progress', value: { jobId, attempt, type, message } } }),
     };
@@ -285,8 +341,12 @@ export class WorkerAgent {
         }
       }
       for (const report of [...this.outbox.values()]) {
-        if (stop.has(`${report.jobId}#${report.attempt}`)) this.outbox.delete(report.jobId);
-        else this.send({ kind: { $case: 'finished', value: report } });
+        if (stop.has(`${report.jobId}#${report.attempt}`)) {
+          this.outbox.delete(report.jobId);
+          this.outputs.delete(report.jobId);
+        } else {
+          this.send({ kind: { $case: 'finished', value: report } });
+        }
       }
     } catch (err) {
       const e = err as ServiceError;

@@ -5,7 +5,7 @@ import { JobSpec, JobState, type Job } from '../../api/gen/tgp/v1/tgp.js';
 import { formatUsd } from '../../cost/formula.js';
 import { CliError, connect, EXIT, fromServiceError } from '../client.js';
 import { costLines, jobDetail, stateName, table, time, verdictTable } from '../format.js';
-import { keyValueFlag, numberFlag, globalOptions } from '../options.js';
+import { globalOptions, integerFlag, keyValueFlag, numberFlag } from '../options.js';
 
 interface SpecFlags {
   jobId?: string;
@@ -34,7 +34,7 @@ function specOptions(cmd: Command): Command {
     .option('--image <image>', 'container image; omitted runs on the process executor', '')
     .option('--cpu <cores>', 'CPU cores', numberFlag('--cpu'), 1)
     .option('--memory <gb>', 'memory in GB', numberFlag('--memory'), 1)
-    .option('--gpu <count>', 'GPUs', numberFlag('--gpu'), 0)
+    .option('--gpu <count>', 'GPUs', integerFlag('--gpu'), 0)
     .option('--gpu-model <model>', 'required GPU model (T4, A10, ...)', '')
     .option('--disk <gb>', 'disk in GB', numberFlag('--disk'), 0)
     .option(
@@ -51,7 +51,7 @@ function specOptions(cmd: Command): Command {
     )
     .option('--data-gb <gb>', 'input data to move to the node, GB', numberFlag('--data-gb'), 0)
     .option('--data-location <loc>', 'where the input data lives', '')
-    .option('--priority <n>', 'higher runs first among waiting jobs', numberFlag('--priority'), 0)
+    .option('--priority <n>', 'higher runs first among waiting jobs', integerFlag('--priority'), 0)
     .option(
       '--budget <usd>',
       'maximum Formula 4.1 total in USD (default 1.00)',
@@ -95,7 +95,6 @@ function specFrom(flags: SpecFlags, command: string[]): JobSpec {
 function print(json: boolean, value: unknown, human: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : human());
 }
-
 
 /** Follows a job's events until it ends; returns the final job. */
 async function waitForEnd(scheduler: string, jobId: string): Promise<Job> {

@@ -413,6 +413,11 @@ export interface Assignment {
   attempt: number;
   /** Effective hard limit on run time, seconds. */
   maxRuntimeS: number;
+  /**
+   * In a RegisterResponse: bytes of this attempt's output the scheduler already holds, so
+   * a worker that lost its stream re-sends only what came after.
+   */
+  outputReceivedBytes: number;
 }
 
 export interface CancelOrder {
@@ -439,6 +444,11 @@ export interface JobOutputReport {
   attempt: number;
   stream: string;
   data: Buffer;
+  /**
+   * Byte offset of data in this attempt's whole output (stdout and stderr together), so
+   * that chunks sent again after a reconnect are recognised and not kept twice.
+   */
+  offset: number;
 }
 
 export interface JobProgressReport {
@@ -4989,7 +4999,7 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
 };
 
 function createBaseAssignment(): Assignment {
-  return { spec: undefined, attempt: 0, maxRuntimeS: 0 };
+  return { spec: undefined, attempt: 0, maxRuntimeS: 0, outputReceivedBytes: 0 };
 }
 
 export const Assignment: MessageFns<Assignment> = {
@@ -5002,6 +5012,9 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.maxRuntimeS !== 0) {
       writer.uint32(25).double(message.maxRuntimeS);
+    }
+    if (message.outputReceivedBytes !== 0) {
+      writer.uint32(32).uint64(message.outputReceivedBytes);
     }
     return writer;
   },
@@ -5043,6 +5056,14 @@ export const Assignment: MessageFns<Assignment> = {
             message.maxRuntimeS = reader.double();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outputReceivedBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5064,6 +5085,11 @@ export const Assignment: MessageFns<Assignment> = {
         : isSet(object.max_runtime_s)
           ? globalThis.Number(object.max_runtime_s)
           : 0,
+      outputReceivedBytes: isSet(object.outputReceivedBytes)
+        ? globalThis.Number(object.outputReceivedBytes)
+        : isSet(object.output_received_bytes)
+          ? globalThis.Number(object.output_received_bytes)
+          : 0,
     };
   },
 
@@ -5077,6 +5103,9 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.maxRuntimeS !== 0) {
       obj.maxRuntimeS = floatToJson(message.maxRuntimeS);
+    }
+    if (message.outputReceivedBytes !== 0) {
+      obj.outputReceivedBytes = Math.round(message.outputReceivedBytes);
     }
     return obj;
   },
@@ -5092,6 +5121,7 @@ export const Assignment: MessageFns<Assignment> = {
         : undefined;
     message.attempt = object.attempt ?? 0;
     message.maxRuntimeS = object.maxRuntimeS ?? 0;
+    message.outputReceivedBytes = object.outputReceivedBytes ?? 0;
     return message;
   },
 };
@@ -5428,7 +5458,7 @@ export const JobStartedReport: MessageFns<JobStartedReport> = {
 };
 
 function createBaseJobOutputReport(): JobOutputReport {
-  return { jobId: '', attempt: 0, stream: '', data: Buffer.alloc(0) };
+  return { jobId: '', attempt: 0, stream: '', data: Buffer.alloc(0), offset: 0 };
 }
 
 export const JobOutputReport: MessageFns<JobOutputReport> = {
@@ -5444,6 +5474,9 @@ export const JobOutputReport: MessageFns<JobOutputReport> = {
     }
     if (message.data.length !== 0) {
       writer.uint32(34).bytes(message.data);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(40).uint64(message.offset);
     }
     return writer;
   },
@@ -5493,6 +5526,14 @@ export const JobOutputReport: MessageFns<JobOutputReport> = {
             message.data = Buffer.from(reader.bytes());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5515,6 +5556,7 @@ export const JobOutputReport: MessageFns<JobOutputReport> = {
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
       stream: isSet(object.stream) ? globalThis.String(object.stream) : '',
       data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
     };
   },
 
@@ -5532,6 +5574,9 @@ export const JobOutputReport: MessageFns<JobOutputReport> = {
     if (message.data.length !== 0) {
       obj.data = base64FromBytes(message.data);
     }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
     return obj;
   },
 
@@ -5544,6 +5589,7 @@ export const JobOutputReport: MessageFns<JobOutputReport> = {
     message.attempt = object.attempt ?? 0;
     message.stream = object.stream ?? '';
     message.data = object.data ?? Buffer.alloc(0);
+    message.offset = object.offset ?? 0;
     return message;
   },
 };
