@@ -167,10 +167,14 @@ async function streamLogs(
   let nextOffset = 0;
   const pending: { offset: number; stream: string; data: Buffer }[] = [];
   let backlogSent = false;
+  // Chunks overlap what was sent (backlog and live) or the cut of the log cap: only bytes
+  // at or past nextOffset go out.
   const send = (c: { offset: number; stream: string; data: Buffer }): void => {
-    if (c.offset < nextOffset) return;
-    nextOffset = c.offset + c.data.length;
-    call.write({ jobId, stream: c.stream, data: c.data, offset: c.offset });
+    const end = c.offset + c.data.length;
+    if (end <= nextOffset) return;
+    const data = c.offset < nextOffset ? c.data.subarray(nextOffset - c.offset) : c.data;
+    call.write({ jobId, stream: c.stream, data, offset: Math.max(c.offset, nextOffset) });
+    nextOffset = end;
   };
 
   try {
@@ -197,6 +201,7 @@ async function streamLogs(
     }
 
     const stored = await s.logs(jobId, 0);
+    nextOffset = job.logBytesCut;
     if (job.logBytesCut > 0) {
       const note = `[tgp] ${job.logBytesCut} earlier bytes of output were cut; the last ${s.options.logCapBytes} are kept\n`;
       call.write({ jobId, stream: 'tgp', data: Buffer.from(note), offset: 0 });

@@ -15,18 +15,31 @@ import type {
   ExecutorProbe,
 } from './executor.js';
 import { STOP_GRACE_S } from './executor.js';
+import { ProcessLedger } from './process-ledger.js';
 
 export class ProcessExecutor implements Executor {
   readonly name = 'process';
+  private readonly ledger: ProcessLedger;
 
-  constructor(private readonly graceS = STOP_GRACE_S) {}
+  /**
+   * `graceS`: seconds between the stop signal and the kill. `stateDir`: where the ledger of
+   * running process groups is kept, so a restarted agent can kill what an earlier one left.
+   */
+  constructor(
+    private readonly graceS = STOP_GRACE_S,
+    stateDir = '',
+  ) {
+    this.ledger = new ProcessLedger(stateDir);
+  }
 
   probe(): Promise<ExecutorProbe> {
     return Promise.resolve({ available: true, detail: 'child processes, no isolation' });
   }
 
   adopt(): Promise<AdoptedExecution[]> {
-    // Children die with the agent's process group; there is nothing to adopt.
+    // A child's output pipes die with the agent that started it, so it cannot be followed:
+    // leftovers are killed, and the scheduler, told the runs are gone, places them again.
+    this.ledger.killLeftovers();
     return Promise.resolve([]);
   }
 
@@ -71,6 +84,7 @@ export class ProcessExecutor implements Executor {
         message: string,
       ) => {
         if (timer) clearTimeout(timer);
+        this.ledger.forget(request.jobId, request.attempt);
         const finishedAtMs = Date.now();
         resolve({
           exitCode,
@@ -81,7 +95,10 @@ export class ProcessExecutor implements Executor {
           finishedAtMs,
         });
       };
-      child.once('spawn', () => hooks.onStarted(startedAtMs));
+      child.once('spawn', () => {
+        if (child.pid !== undefined) this.ledger.record(request.jobId, request.attempt, child.pid);
+        hooks.onStarted(startedAtMs);
+      });
       child.once('error', (err) =>
         finish(-1, 'START_FAILED', `could not start ${file}: ${err.message}`),
       );

@@ -91,7 +91,9 @@ export class SqliteStore implements Store {
       `INSERT OR REPLACE INTO logs (job_id, byte_offset, attempt, stream, data)
        VALUES (?, ?, ?, ?, ?)`,
     );
-    const trimLogs = this.db.prepare(`DELETE FROM logs WHERE job_id = ? AND byte_offset < ?`);
+    const trimLogs = this.db.prepare(
+      `DELETE FROM logs WHERE job_id = ? AND byte_offset + length(data) <= ?`,
+    );
 
     this.commitTx = this.db.transaction((batch: WriteBatch) => {
       for (const j of batch.jobs) upsertJob.run(j.jobId, j.seq, j.state, JSON.stringify(j.record));

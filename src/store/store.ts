@@ -49,7 +49,10 @@ export interface WriteBatch {
   events: StoredEvent[];
   nodes: StoredNode[];
   logs: StoredLogChunk[];
-  /** Output chunks of a job below this offset are dropped (the log cap keeps the tail). */
+  /**
+   * Output chunks of a job that end at or below this offset are dropped (the log cap keeps
+   * the tail); a chunk that straddles it is kept whole, and readers skip its early bytes.
+   */
   logTrims: { jobId: string; belowOffset: number }[];
 }
 

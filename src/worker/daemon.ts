@@ -1,7 +1,8 @@
 /** Starts a worker agent: detects the host, builds its executors, connects. */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { WorkerConfig } from '../config/config.js';
-import type { Executor } from '../executors/executor.js';
+import { STOP_GRACE_S, type Executor } from '../executors/executor.js';
 import { ProcessExecutor } from '../executors/process.js';
 import type { Logger } from '../util/log.js';
 import { WorkerAgent } from './agent.js';
@@ -10,7 +11,9 @@ import { hostCapacity } from './capacity.js';
 /** Builds the executors the operator enabled; a docker executor must find its engine. */
 async function buildExecutors(config: WorkerConfig, log: Logger): Promise<Map<string, Executor>> {
   const executors = new Map<string, Executor>();
-  if (config.executors.includes('process')) executors.set('process', new ProcessExecutor());
+  if (config.executors.includes('process')) {
+    executors.set('process', new ProcessExecutor(STOP_GRACE_S, config.dataDir));
+  }
   if (config.executors.includes('docker')) {
     const { DockerExecutor } = await import('../executors/docker.js');
     const docker = new DockerExecutor({});
@@ -24,7 +27,8 @@ async function buildExecutors(config: WorkerConfig, log: Logger): Promise<Map<st
 }
 
 export async function startWorker(input: WorkerConfig, log: Logger): Promise<WorkerAgent> {
-  const config = { ...input, nodeId: input.nodeId || hostname() };
+  const nodeId = input.nodeId || hostname();
+  const config = { ...input, nodeId, dataDir: input.dataDir || join('.tgp', 'worker', nodeId) };
   const executors = await buildExecutors(config, log);
   const { detectGpus } = await import('../executors/gpu.js');
   const capacity = hostCapacity(config, await detectGpus());

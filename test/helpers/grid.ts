@@ -149,6 +149,7 @@ export class TestGrid {
       executors: ['process'],
       startupMs: 10,
       rttMs: 1,
+      dataDir: join(this.dir, `worker-${spec.nodeId}`),
       ...spec,
       scheduler: this.address,
     };

@@ -4,7 +4,7 @@
  * still known, with its events, and reaches a terminal state.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { JobState, type JobEvent } from '../../src/api/gen/tgp/v1/tgp.js';
 import { TestGrid, until } from '../helpers/grid.js';
@@ -94,6 +94,34 @@ describe('recovery', () => {
     }
   });
 
+  test('worker restarted after SIGKILL kills the processes it left and the job runs again', async () => {
+    const grid = new TestGrid({ heartbeatIntervalMs: 200, nodeLostAfterMs: 30_000 });
+    grids.push(grid);
+    await grid.startScheduler();
+    await grid.startWorker({ nodeId: 'phoenix', cpuCores: 1, memoryGb: 1 });
+    const pidFile = `${grid.dir}/pid`;
+    // The first attempt records its pid and hangs; the second sees the file and succeeds.
+    const script = `if [ -e ${pidFile} ]; then echo again; else echo $$ > ${pidFile}; sleep 60; fi`;
+    await grid.submit({ jobId: 'orphan', command: ['sh', '-c', script] });
+    const pid = await until('the first attempt to write its pid', () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+
+    await grid.killWorker('phoenix');
+    assert.ok(alive(pid), 'a SIGKILLed worker leaves its child running');
+    await grid.startWorker({ nodeId: 'phoenix', cpuCores: 1, memoryGb: 1 });
+    await until('the left-over process to be killed', () => !alive(pid));
+
+    const job = await grid.waitForState('orphan');
+    assert.equal(job.state, JobState.SUCCEEDED, job.reason);
+    assert.equal(job.attempt, 2);
+    assert.equal(await grid.output('orphan'), 'again\n');
+  });
+
   test('scheduler places the jobs of a worker that died on another node', async () => {
     const grid = new TestGrid({ heartbeatIntervalMs: 200, nodeLostAfterMs: 1500 });
     grids.push(grid);
@@ -115,3 +143,12 @@ describe('recovery', () => {
     assert.equal((await grid.waitForState('survivor')).state, JobState.CANCELLED);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
