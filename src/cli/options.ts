@@ -29,7 +29,7 @@ export function integerFlag(flag: string): (value: string) => number {
 export function keyValueFlag(
   flag: string,
 ): (value: string, previous: Record<string, string>) => Record<string, string> {
-  return (value, previous) => {
+  return (value, previous = {}) => {
     const eq = value.indexOf('=');
     if (eq <= 0)
       throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(value)}: use KEY=VALUE`);

@@ -7,66 +7,71 @@ import { CliError, connect, EXIT, fromServiceError } from '../client.js';
 import { costLines, jobDetail, stateName, table, time, verdictTable } from '../format.js';
 import { globalOptions, integerFlag, keyValueFlag, numberFlag } from '../options.js';
 
+/** Flags as commander hands them over; unset ones take the scheduler's defaults. */
 interface SpecFlags {
   jobId?: string;
-  image: string;
+  image?: string;
   cpu: number;
   memory: number;
-  gpu: number;
-  gpuModel: string;
-  disk: number;
-  duration: number;
-  maxRuntime: number;
-  dataGb: number;
-  dataLocation: string;
-  priority: number;
-  budget: number;
-  latency: number;
-  env: Record<string, string>;
-  constraint: Record<string, string>;
-  workdir: string;
+  gpu?: number;
+  gpuModel?: string;
+  disk?: number;
+  duration?: number;
+  maxRuntime?: number;
+  dataGb?: number;
+  dataLocation?: string;
+  priority?: number;
+  budget?: number;
+  latency?: number;
+  env?: Record<string, string>;
+  constraint?: Record<string, string>;
+  workdir?: string;
 }
 
 /** The flags that describe a job, shared by submit-job and quote. */
 function specOptions(cmd: Command): Command {
   return cmd
     .option('--job-id <id>', 'job id (A-Z a-z 0-9 . _ -, up to 128); generated when omitted')
-    .option('--image <image>', 'container image; omitted runs on the process executor', '')
+    .option('--image <image>', 'container image; without one the job runs as a process')
     .option('--cpu <cores>', 'CPU cores', numberFlag('--cpu'), 1)
     .option('--memory <gb>', 'memory in GB', numberFlag('--memory'), 1)
-    .option('--gpu <count>', 'GPUs', integerFlag('--gpu'), 0)
-    .option('--gpu-model <model>', 'required GPU model (T4, A10, ...)', '')
-    .option('--disk <gb>', 'disk in GB', numberFlag('--disk'), 0)
+    .option('--gpu <count>', 'GPUs (default: 0)', integerFlag('--gpu'))
+    .option('--gpu-model <model>', 'required GPU model (T4, A10, ...; default: any)')
+    .option('--disk <gb>', 'disk in GB (default: 0)', numberFlag('--disk'))
     .option(
       '--duration <s>',
-      'expected run time in seconds, for pricing (default 3600)',
+      'expected run time, for pricing (default: 3600)',
       numberFlag('--duration'),
-      0,
     )
     .option(
       '--max-runtime <s>',
-      'hard run time limit in seconds (default 86400)',
+      'hard run time limit (default: 86400)',
       numberFlag('--max-runtime'),
-      0,
     )
-    .option('--data-gb <gb>', 'input data to move to the node, GB', numberFlag('--data-gb'), 0)
-    .option('--data-location <loc>', 'where the input data lives', '')
-    .option('--priority <n>', 'higher runs first among waiting jobs', integerFlag('--priority'), 0)
+    .option(
+      '--data-gb <gb>',
+      'input data to move to the node (default: 0)',
+      numberFlag('--data-gb'),
+    )
+    .option('--data-location <loc>', 'where the input data lives')
+    .option(
+      '--priority <n>',
+      'higher runs first among waiting jobs (default: 0)',
+      integerFlag('--priority'),
+    )
     .option(
       '--budget <usd>',
-      'maximum Formula 4.1 total in USD (default 1.00)',
+      'most the job may cost, Formula 4.1 total (default: 1.00)',
       numberFlag('--budget'),
-      0,
     )
-    .option('--latency <ms>', 'latency limit in ms (default 60000)', numberFlag('--latency'), 0)
-    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', keyValueFlag('--env'), {})
+    .option('--latency <ms>', 'latency limit (default: 60000)', numberFlag('--latency'))
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', keyValueFlag('--env'))
     .option(
       '--constraint <KEY=VALUE>',
       'required node label (repeatable)',
       keyValueFlag('--constraint'),
-      {},
     )
-    .option('--workdir <dir>', 'working directory', '');
+    .option('--workdir <dir>', 'working directory');
 }
 
 function specFrom(flags: SpecFlags, command: string[]): JobSpec {

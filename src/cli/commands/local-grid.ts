@@ -22,6 +22,8 @@ interface Flags {
   config: string;
   exitAfterDemo?: boolean;
   demo: boolean;
+  listen?: string;
+  dataDir?: string;
 }
 
 export function registerLocalGridCommand(program: Command): void {
@@ -30,16 +32,21 @@ export function registerLocalGridCommand(program: Command): void {
     .description('run a scheduler and the workers of a config file on this machine, then a demo')
     .option('--config <file>', 'grid description', 'config/local-grid.json')
     .option('--no-demo', 'skip the demo workload')
+    .option('--listen <host:port>', "scheduler address (default: the config file's)")
+    .option('--data-dir <dir>', "scheduler state directory (default: the config file's)")
     .option('--exit-after-demo', 'stop the grid once the demo has been printed')
     .action(async (flags: Flags) => runLocalGrid(flags));
 }
 
 async function runLocalGrid(flags: Flags): Promise<void> {
   const raw = readConfigFile(flags.config);
-  const config = schedulerConfig({
-    ...((raw.scheduler ?? {}) as Record<string, unknown>),
-    transfer: raw.transfer,
-  });
+  const overrides = Object.fromEntries(
+    Object.entries({ listen: flags.listen, dataDir: flags.dataDir }).filter(([, v]) => v),
+  );
+  const config = schedulerConfig(
+    { ...((raw.scheduler ?? {}) as Record<string, unknown>), transfer: raw.transfer },
+    overrides,
+  );
   const workers = (raw.workers ?? []) as Record<string, unknown>[];
   const runDir = resolve(config.dataDir, '..');
   mkdirSync(runDir, { recursive: true });
@@ -60,7 +67,8 @@ async function runLocalGrid(flags: Flags): Promise<void> {
   const children: ChildProcess[] = workers.map((w) => {
     const nodeId = String(w.nodeId);
     const file = join(runDir, `${nodeId}.json`);
-    writeFileSync(file, JSON.stringify({ ...w, scheduler: address }, null, 2));
+    const worker = { dataDir: join(runDir, `${nodeId}-state`), ...w, scheduler: address };
+    writeFileSync(file, JSON.stringify(worker, null, 2));
     const out = openSync(join(runDir, `${nodeId}.log`), 'a');
     return spawn(process.execPath, [BIN, 'worker', '--config', file], {
       stdio: ['ignore', out, out],
