@@ -20,8 +20,12 @@ import {
 import { summarise } from './summary.js';
 import type { Decision, PlacementJob, PlacementNode, Verdict } from './types.js';
 
-/** Checks that no change of load can undo: what the node is, not what it is doing. */
-const PERMANENT_FILTERS = [hasExecutor, matchesConstraints, matchesGpuModel, fitsNode];
+/**
+ * Checks that no change of load can undo: what the node is, not what it is doing. Size
+ * comes before the GPU model so a node without GPUs reads "too few GPUs in all", not
+ * "wrong GPU model".
+ */
+const PERMANENT_FILTERS = [hasExecutor, matchesConstraints, fitsNode, matchesGpuModel];
 
 /**
  * Checks that pass once work ends or the node returns. They run last, so a node rejected
