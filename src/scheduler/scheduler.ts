@@ -177,6 +177,7 @@ export class Scheduler {
 
     const decision = this.decide(spec);
     if (decision.neverFits) {
+      this.log.info({ jobId: spec.jobId, reason: decision.summary }, 'job refused');
       throw new TgpError(
         'JOB_UNSCHEDULABLE',
         `job ${JSON.stringify(spec.jobId)} can never be placed: ${decision.summary}`,
@@ -335,6 +336,7 @@ export class Scheduler {
     this.pending.add(job, job.spec.priority);
     this.saveJob(job);
     this.recordEvent(job, 'QUEUED', reason);
+    this.log.info({ jobId: job.spec.jobId, attempt: job.attempt, reason }, 'job queued');
   }
 
   private assign(job: JobRecord, decision: Decision): void {
@@ -641,6 +643,7 @@ export class Scheduler {
       this.finish(job, 'FAILED', 'NODE_LOST', `${why}; ${job.lostRuns} runs lost, giving up`, -1);
     } else {
       this.recordEvent(job, 'RUN_LOST', why);
+      this.log.warn({ jobId: job.spec.jobId, attempt: job.attempt, why }, 'run lost; retrying');
       this.enqueue(job, `waiting to run again: ${why}`);
     }
   }
