@@ -6,6 +6,7 @@ import { registerClusterCommands } from './commands/cluster.js';
 import { registerDaemonCommands } from './commands/daemons.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLocalGridCommand } from './commands/local-grid.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('tgp')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerClusterCommands(program);
   registerDaemonCommands(program);
   registerLocalGridCommand(program);
+  registerSimulateCommand(program);
   return program;
 }
 
