@@ -153,7 +153,7 @@ async function watchJob(
     for (const e of live) send(e);
     if (isTerminal(s.get(jobId).state) && call.writable) call.end();
   } catch (err) {
-    call.destroy(toServiceError(err, log) as ServiceError);
+    call.emit('error', toServiceError(err, log));
   }
 }
 
@@ -214,7 +214,7 @@ async function streamLogs(
       call.end();
     }
   } catch (err) {
-    call.destroy(toServiceError(err, log) as ServiceError);
+    call.emit('error', toServiceError(err, log));
   }
 }
 
@@ -268,7 +268,7 @@ function connectWorker(
             return await s.reportFinished(nodeId, kind.value);
         }
       } catch (err) {
-        call.destroy(toServiceError(err, log) as ServiceError);
+        call.emit('error', toServiceError(err, log));
       }
     });
   });

@@ -42,6 +42,31 @@ export interface WorkerConfig {
   rttMs: number;
   /** Where finished reports wait until the scheduler has them. */
   dataDir: string;
+  /** Seconds between the polite stop (SIGTERM) and the kill, for cancel and time-out. */
+  stopGraceS: number;
+  // ---- the docker executor's sandbox policy (docs/sandbox.md) ----
+  /** Engine address: unix:///path or tcp://host:port; empty: DOCKER_HOST, else the default. */
+  dockerHost: string;
+  /** False (the default): containers get network "none", only a loopback interface. */
+  allowNetwork: boolean;
+  /** The Docker network jobs join when allowNetwork is true. */
+  dockerNetwork: string;
+  /** Host paths the operator mounts into every container: "HOST:CONTAINER[:ro|:rw]". */
+  mounts: string[];
+  /** Capabilities given back after all are dropped, e.g. ["NET_BIND_SERVICE"]. */
+  capAdd: string[];
+  /** Mounts the image's root filesystem read-only; /tmp stays writable (tmpfs). */
+  readOnlyRootfs: boolean;
+  /** "uid[:gid]" jobs run as; empty: the image's user. */
+  user: string;
+  /** Most processes and threads a container may hold (fork bombs stop there). */
+  pidsLimit: number;
+  /** OCI runtime, e.g. "runsc" for gVisor; empty: the engine's default (runc). */
+  dockerRuntime: string;
+  /** Runs docker-init as PID 1, so the job's process gets signals and zombies are reaped. */
+  dockerInit: boolean;
+  /** Longest an image pull may take, seconds. */
+  pullTimeoutS: number;
 }
 
 export const SCHEDULER_DEFAULTS: SchedulerConfig = {
@@ -71,6 +96,18 @@ export const WORKER_DEFAULTS: WorkerConfig = {
   startupMs: 50,
   rttMs: 1,
   dataDir: '',
+  stopGraceS: 5,
+  dockerHost: '',
+  allowNetwork: false,
+  dockerNetwork: 'bridge',
+  mounts: [],
+  capAdd: [],
+  readOnlyRootfs: false,
+  user: '',
+  pidsLimit: 1024,
+  dockerRuntime: '',
+  dockerInit: true,
+  pullTimeoutS: 600,
 };
 
 /** Environment variables read, and the key each sets. This is the only place env is read. */
@@ -85,6 +122,7 @@ const WORKER_ENV: Record<string, keyof WorkerConfig> = {
   TGP_NODE_ID: 'nodeId',
   TGP_LOCATION: 'location',
   TGP_PRICE_PER_HOUR_USD: 'pricePerHourUsd',
+  TGP_DOCKER_HOST: 'dockerHost',
 };
 
 function fail(key: string, value: unknown, rule: string): never {
@@ -234,9 +272,26 @@ export function workerConfig(
     'opportunityCostPerHourUsd',
     'startupMs',
     'rttMs',
+    'stopGraceS',
+    'pullTimeoutS',
   ] as const) {
     nonNegative(`worker.${key}`, merged[key]);
   }
+  if (!Number.isInteger(merged.pidsLimit) || merged.pidsLimit < 1) {
+    fail('worker.pidsLimit', merged.pidsLimit, 'must be a whole number >= 1');
+  }
+  for (const key of ['mounts', 'capAdd'] as const) {
+    const list: unknown = merged[key];
+    if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
+      fail(`worker.${key}`, list, 'must be a list of strings');
+    }
+  }
+  merged.mounts.forEach((m) => checkMount(m));
+  if (merged.user !== '' && !/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/.test(merged.user)) {
+    fail('worker.user', merged.user, 'must be "uid[:gid]" or a user name');
+  }
+  // DOCKER_HOST is the engine's own convention; TGP's settings take precedence over it.
+  if (merged.dockerHost === '' && env.DOCKER_HOST) merged.dockerHost = env.DOCKER_HOST;
   if (!Array.isArray(merged.executors) || merged.executors.length === 0) {
     fail('worker.executors', merged.executors, 'must list "process" and/or "docker"');
   }
@@ -245,6 +300,23 @@ export function workerConfig(
       fail('worker.executors', e, 'must be "process" or "docker"');
   }
   return Object.freeze(merged);
+}
+
+/** A mount as the operator writes it: "HOST:CONTAINER[:ro|:rw]", both paths absolute. */
+export interface HostMount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/** Parses one entry of worker.mounts; read-only unless it ends in ":rw". */
+export function checkMount(entry: string): HostMount {
+  const [hostPath = '', containerPath = '', mode = 'ro', ...rest] = entry.split(':');
+  if (!hostPath.startsWith('/') || !containerPath.startsWith('/') || rest.length > 0) {
+    fail('worker.mounts', entry, 'must be "HOST:CONTAINER[:ro|:rw]" with absolute paths');
+  }
+  if (mode !== 'ro' && mode !== 'rw') fail('worker.mounts', entry, 'mode must be ro or rw');
+  return { hostPath, containerPath, readOnly: mode === 'ro' };
 }
 
 /** The scheduler address a client uses: the flag, else TGP_SCHEDULER, else the default. */

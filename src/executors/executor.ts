@@ -58,6 +58,11 @@ export interface Execution {
   readonly done: Promise<ExecutionResult>;
   /** Stops the job (TERM, then KILL after the grace period); ends as CANCELLED. */
   cancel(reason: string): void;
+  /**
+   * Called once the scheduler has received the ending: what the run left behind (a stopped
+   * container) may go. Until then it stays, so a restarted agent can report it again.
+   */
+  release?(): void;
 }
 
 /** An execution found at start-up that an earlier run of the agent had started. */

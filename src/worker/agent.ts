@@ -56,6 +56,10 @@ export class WorkerAgent {
   private readonly outbox = new Map<string, JobFinishedReport>();
   /** Output of live runs and of unconfirmed endings, by job id. */
   private readonly outputs = new Map<string, OutputBuffer>();
+  /** Ended executions to release once their ending is confirmed, by job id and attempt. */
+  private readonly releasable = new Map<string, Execution>();
+  /** Start times of live runs, by job id and attempt, re-sent after reconnecting. */
+  private readonly startedAt = new Map<string, number>();
   private stream: ClientDuplexStream<WorkerMessage, SchedulerMessage> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatIntervalMs = 10_000;
@@ -155,6 +159,13 @@ export class WorkerAgent {
     // thinks we have but we do not (this agent restarted, a child died with the old one)
     // are reported lost.
     const wanted = new Map(assigned.map((a) => [a.spec?.jobId ?? '', a]));
+    // Starts it may have missed (a run adopted from an earlier agent) go first.
+    for (const run of this.runs.values()) {
+      const startedAtMs = this.startedAt.get(runKey(run.jobId, run.attempt));
+      if (startedAtMs === undefined) continue;
+      const started = { jobId: run.jobId, attempt: run.attempt, startedAtMs, message: '' };
+      this.send({ kind: { $case: 'started', value: started } });
+    }
     for (const [jobId, buffer] of this.outputs) {
       const want = wanted.get(jobId);
       if (want?.attempt === buffer.attempt)
@@ -164,8 +175,7 @@ export class WorkerAgent {
       if (wanted.get(jobId)?.attempt === report.attempt) {
         this.send({ kind: { $case: 'finished', value: report } });
       } else {
-        this.outbox.delete(jobId);
-        this.outputs.delete(jobId);
+        this.confirmed(jobId);
       }
     }
     for (const a of assigned) {
@@ -274,6 +284,8 @@ export class WorkerAgent {
     this.runs.set(run.jobId, run);
     void run.execution.done.then((result) => {
       if (this.runs.get(run.jobId) === run) this.runs.delete(run.jobId);
+      this.startedAt.delete(runKey(run.jobId, run.attempt));
+      this.releasable.set(runKey(run.jobId, run.attempt), run.execution);
       this.finished(run.jobId, run.attempt, result);
     });
   }
@@ -292,16 +304,35 @@ export class WorkerAgent {
       { jobId, attempt, endReason: result.endReason, exitCode: result.exitCode },
       'run ended',
     );
+    // An unconfirmed ending of an earlier attempt is superseded: the scheduler refuses it.
+    const previous = this.outbox.get(jobId);
+    if (previous && previous.attempt !== attempt) this.confirmed(jobId);
     this.outbox.set(jobId, report);
     this.send({ kind: { $case: 'finished', value: report } });
   }
 
+  /**
+   * The scheduler has the ending of `jobId` (or no longer wants it): its kept output is
+   * dropped and what the run left behind (a stopped container) is released.
+   */
+  private confirmed(jobId: string): void {
+    const report = this.outbox.get(jobId);
+    this.outbox.delete(jobId);
+    if (this.outputs.get(jobId)?.attempt === report?.attempt) this.outputs.delete(jobId);
+    if (!report) return;
+    const key = runKey(jobId, report.attempt);
+    this.releasable.get(key)?.release?.();
+    this.releasable.delete(key);
+  }
+
   private hooks(jobId: string, attempt: number): ExecutionHooks {
     return {
-      onStarted: (startedAtMs) =>
+      onStarted: (startedAtMs) => {
+        this.startedAt.set(runKey(jobId, attempt), startedAtMs);
         this.send({
           kind: { $case: 'started', value: { jobId, attempt, startedAtMs, message: '' } },
-        }),
+        });
+      },
       onOutput: (stream, data) => this.output(jobId, attempt, stream, data),
       onProgress: (type, message) =>
         this.send({ kind: { $case: 'progress', value: { jobId, attempt, type, message } } }),
@@ -334,16 +365,15 @@ export class WorkerAgent {
           (err, r) => (err ? reject(err) : resolve(r)),
         ),
       );
-      const stop = new Set(res.stop.map((r) => `${r.jobId}#${r.attempt}`));
+      const stop = new Set(res.stop.map((r) => runKey(r.jobId, r.attempt)));
       for (const run of this.runs.values()) {
-        if (stop.has(`${run.jobId}#${run.attempt}`)) {
+        if (stop.has(runKey(run.jobId, run.attempt))) {
           run.execution.cancel('the scheduler no longer wants this run');
         }
       }
       for (const report of [...this.outbox.values()]) {
-        if (stop.has(`${report.jobId}#${report.attempt}`)) {
-          this.outbox.delete(report.jobId);
-          this.outputs.delete(report.jobId);
+        if (stop.has(runKey(report.jobId, report.attempt))) {
+          this.confirmed(report.jobId);
         } else {
           this.send({ kind: { $case: 'finished', value: report } });
         }
@@ -355,6 +385,10 @@ export class WorkerAgent {
     }
     this.scheduleHeartbeat(this.heartbeatIntervalMs);
   }
+}
+
+function runKey(jobId: string, attempt: number): string {
+  return `${jobId}#${attempt}`;
 }
 
 function lostReport(jobId: string, attempt: number): JobFinishedReport {

@@ -153,6 +153,22 @@ describe('bad input', () => {
     }
   });
 
+  test('scheduler ends a watch or a log stream of an unknown job with NOT_FOUND', async () => {
+    for (const open of [
+      () => grid.client.watchJob({ jobId: 'nope', afterSeq: 0 }),
+      () => grid.client.getLogs({ jobId: 'nope', follow: true }),
+    ]) {
+      const err = await new Promise<ServiceError>((resolve, reject) => {
+        const stream = open();
+        stream.on('data', () => reject(new Error('no data expected')));
+        stream.on('error', resolve);
+        stream.on('end', () => reject(new Error('ended without an error')));
+      });
+      assert.equal(err.code, status.NOT_FOUND);
+      assert.match(err.details, /no job with job_id "nope"/);
+    }
+  });
+
   test('scheduler refuses a live worker that registers again with another capacity', async () => {
     const request: RegisterRequest = {
       nodeId: 'w1',

@@ -74,6 +74,7 @@ export function registerDaemonCommands(program: Command): void {
     .option('--gpu-model <model>', 'GPU model (default: detected)')
     .option('--label <KEY=VALUE>', 'node label (repeatable)', keyValueFlag('--label'))
     .option('--executor <name...>', 'executors to offer: process, docker (default process)')
+    .option('--docker-host <url>', 'Docker engine: unix:///path or tcp://host:port (DOCKER_HOST)')
     .option(
       '--startup-ms <ms>',
       'time to start a job here, for latency estimates',
@@ -102,6 +103,7 @@ export function registerDaemonCommands(program: Command): void {
           gpuModel: flags.gpuModel,
           labels: flags.label,
           executors: flags.executor,
+          dockerHost: flags.dockerHost,
           startupMs: flags.startupMs,
           rttMs: flags.rttMs,
         }),
