@@ -10,8 +10,10 @@ import {
   type Assignment,
   type HeartbeatResponse,
   type JobFinishedReport,
+  type JobSpec,
   type RegisterRequest,
   type RegisterResponse,
+  type Resources,
   type SchedulerMessage,
   type WorkerMessage,
 } from '../api/gen/tgp/v1/tgp.js';
@@ -30,6 +32,8 @@ interface Run {
   jobId: string;
   attempt: number;
   execution: Execution;
+  /** What the run was granted; unknown for a run adopted before its assignment is seen. */
+  demand?: Resources;
 }
 
 /** Longest wait between reconnection tries, milliseconds. */
@@ -181,6 +185,7 @@ export class WorkerAgent {
     for (const a of assigned) {
       const jobId = a.spec?.jobId ?? '';
       const run = this.runs.get(jobId);
+      if (run?.attempt === a.attempt && a.spec) run.demand ??= demandOf(a.spec);
       if (run?.attempt === a.attempt || this.outbox.has(jobId)) continue;
       this.send({ kind: { $case: 'finished', value: lostReport(jobId, a.attempt) } });
     }
@@ -277,7 +282,7 @@ export class WorkerAgent {
       },
       this.hooks(spec.jobId, a.attempt),
     );
-    this.track({ jobId: spec.jobId, attempt: a.attempt, execution });
+    this.track({ jobId: spec.jobId, attempt: a.attempt, execution, demand: demandOf(spec) });
   }
 
   private track(run: Run): void {
@@ -350,6 +355,21 @@ export class WorkerAgent {
     this.heartbeatTimer = setTimeout(() => void this.heartbeat(), delayMs);
   }
 
+  /** Capacity less what the runs this agent knows of were granted. */
+  private free(): Resources | undefined {
+    const cap = this.capacity;
+    if (!cap) return undefined;
+    const free = { ...cap };
+    for (const run of this.runs.values()) {
+      if (!run.demand) continue;
+      free.cpuCores -= run.demand.cpuCores;
+      free.memoryGb -= run.demand.memoryGb;
+      free.gpuCount = Math.max(0, free.gpuCount - run.demand.gpuCount);
+      free.diskGb -= run.demand.diskGb;
+    }
+    return free;
+  }
+
   private async heartbeat(): Promise<void> {
     // Runs still going, plus endings not yet confirmed: the scheduler's reply lists those
     // it no longer counts as running, which for an ending means it has been received.
@@ -361,7 +381,7 @@ export class WorkerAgent {
     try {
       const res = await new Promise<HeartbeatResponse>((resolve, reject) =>
         this.client.heartbeat(
-          { nodeId: this.nodeId, free: undefined, running: [...running, ...unconfirmed] },
+          { nodeId: this.nodeId, free: this.free(), running: [...running, ...unconfirmed] },
           (err, r) => (err ? reject(err) : resolve(r)),
         ),
       );
@@ -389,6 +409,12 @@ export class WorkerAgent {
 
 function runKey(jobId: string, attempt: number): string {
   return `${jobId}#${attempt}`;
+}
+
+/** The resources a job's spec asks for. */
+function demandOf(spec: JobSpec): Resources {
+  const { cpuCores, memoryGb, gpuCount, gpuModel, diskGb } = spec;
+  return { cpuCores, memoryGb, gpuCount, gpuModel, diskGb };
 }
 
 function lostReport(jobId: string, attempt: number): JobFinishedReport {
