@@ -40,6 +40,8 @@ export class ContainerRun implements Execution {
   private container: Docker.Container | undefined;
   private stopping: { reason: 'CANCELLED' | 'TIMED_OUT'; message: string } | undefined;
   private running = false;
+  /** The engine has been asked to start the container and has not answered yet. */
+  private starting = false;
   private ended = false;
   private released = false;
   private startedAtMs = 0;
@@ -135,6 +137,7 @@ export class ContainerRun implements Execution {
       if (this.ended) return this.release();
       output = await this.attach(container);
       if (this.ended) return this.release();
+      this.starting = true;
       await container.start();
     } catch (err) {
       this.release();
@@ -144,9 +147,12 @@ export class ContainerRun implements Execution {
     if (this.ended) return this.release();
 
     this.startedAtMs = Date.now();
+    this.starting = false;
     this.running = true;
     this.hooks.onStarted(this.startedAtMs);
     this.armTimer();
+    // A stop asked while the engine was starting it (its output may already have come).
+    if (this.stopping) this.stopContainer();
     await this.follow(container, output);
   }
 
@@ -186,9 +192,10 @@ export class ContainerRun implements Execution {
     if (this.stopping || this.ended) return;
     this.stopping = { reason, message };
     this.log?.info({ reason }, 'container stopping');
-    // Not started yet: it ends now, and the launch removes the container once it exists.
+    // Running: the engine stops it. Being started: startAndFollow stops it once the start
+    // returns. Not started yet: it ends now, and the launch removes the container.
     if (this.running) this.stopContainer();
-    else this.finishNow(reason, message);
+    else if (!this.starting) this.finishNow(reason, message);
   }
 
   /** SIGTERM, then SIGKILL after the grace period: the engine's own stop does both. */

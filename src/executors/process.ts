@@ -56,6 +56,9 @@ export class ProcessExecutor implements Executor {
       // Its own process group, so stopping the job stops what it started too.
       detached: true,
     });
+    // Recorded before the child can run any of the job, so that an agent killed at any
+    // moment after this leaves an entry its successor finds.
+    if (child.pid !== undefined) this.ledger.record(request.jobId, request.attempt, child.pid);
 
     const stop = (reason: 'CANCELLED' | 'TIMED_OUT', message: string): void => {
       if (stopReason !== undefined || child.exitCode !== null) return;
@@ -95,10 +98,7 @@ export class ProcessExecutor implements Executor {
           finishedAtMs,
         });
       };
-      child.once('spawn', () => {
-        if (child.pid !== undefined) this.ledger.record(request.jobId, request.attempt, child.pid);
-        hooks.onStarted(startedAtMs);
-      });
+      child.once('spawn', () => hooks.onStarted(startedAtMs));
       child.once('error', (err) =>
         finish(-1, 'START_FAILED', `could not start ${file}: ${err.message}`),
       );

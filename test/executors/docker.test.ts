@@ -123,12 +123,21 @@ async function harness(
   return h;
 }
 
+/** Polls `probe` until it gives a value; a probe that throws is asked again. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 15_000;
+  let last: unknown;
   for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const cause = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out waiting for ${what}${cause}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -306,7 +315,11 @@ describe('docker executor', { concurrency: 4 }, () => {
       return all.length > 0 ? all : undefined;
     });
     assert.ok(listed);
-    const info = await h.engine.docker.getContainer(listed.Id).inspect();
+    // Under load the engine may list a container it is still registering: ask until it
+    // answers for it.
+    const info = await until('the container to be inspectable', () =>
+      h.engine.docker.getContainer(listed.Id).inspect(),
+    );
     const host = info.HostConfig;
     assert.equal(host.Privileged, false);
     assert.deepEqual(host.CapDrop, ['ALL']);
