@@ -18,6 +18,8 @@ const args = [
   'tsx',
   '--test',
   '--test-concurrency=2',
+  // A test (or a whole file, should its process fail to exit) that hangs fails after 10 min.
+  '--test-timeout=600000',
   ...process.argv.slice(2),
   ...files,
 ];

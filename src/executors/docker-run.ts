@@ -34,6 +34,14 @@ export interface RunIdentity {
 /** Longest wait for the output stream to drain after the container exited, milliseconds. */
 const DRAIN_MS = 2000;
 
+/**
+ * The engine handles a container's OOM event and its exit event apart, so the exit can be
+ * seen before OOMKilled is set. A SIGKILL exit we did not send is inspected again this many
+ * times, this far apart (milliseconds), before it is reported as a plain exit.
+ */
+const OOM_RECHECKS = 10;
+const OOM_RECHECK_MS = 100;
+
 export class ContainerRun implements Execution {
   readonly done: Promise<ExecutionResult>;
   private resolveDone!: (result: ExecutionResult) => void;
@@ -132,19 +140,25 @@ export class ContainerRun implements Execution {
   }
 
   private async startAndFollow(container: Docker.Container): Promise<void> {
-    let output: Readable;
+    let output: Readable | undefined;
+    // The engine keeps an attach to a container that never runs open even once the
+    // container is removed, so every way out that does not follow closes it here.
+    const abandon = (): void => {
+      output?.destroy();
+      this.release();
+    };
     try {
-      if (this.ended) return this.release();
+      if (this.ended) return abandon();
       output = await this.attach(container);
-      if (this.ended) return this.release();
+      if (this.ended) return abandon();
       this.starting = true;
       await container.start();
     } catch (err) {
-      this.release();
+      abandon();
       return this.finishNow('START_FAILED', `could not start the container: ${engineMessage(err)}`);
     }
     // Stopped while starting: the ending is already reported, so the container goes.
-    if (this.ended) return this.release();
+    if (this.ended) return abandon();
 
     this.startedAtMs = Date.now();
     this.starting = false;
@@ -228,7 +242,12 @@ export class ContainerRun implements Execution {
       return this.finish(0, 'EXITED', 'exited with code 0', finishedAtMs);
     }
     try {
-      this.report(await container.inspect());
+      let info = await container.inspect();
+      for (let i = 0; i < OOM_RECHECKS && mayBeLateOom(info, this.stopping); i++) {
+        await new Promise((resolve) => setTimeout(resolve, OOM_RECHECK_MS));
+        info = await container.inspect();
+      }
+      this.report(info);
     } catch (err) {
       this.finish(statusCode, 'EXITED', `exited with code ${statusCode}`, finishedAtMs);
       this.log?.warn({ err: engineMessage(err) }, 'inspect after exit failed');
@@ -249,7 +268,14 @@ export class ContainerRun implements Execution {
       const message = `killed for memory (limit ${this.id.memoryGb} GB)`;
       return this.finish(exitCode, 'OOM_KILLED', message, finishedAtMs);
     }
-    this.finish(exitCode, 'EXITED', `exited with code ${exitCode}`, finishedAtMs);
+    // An unflagged SIGKILL that we did not send: most often the kernel's memory killer,
+    // acting before the engine watched for it (docs/sandbox.md).
+    const message =
+      exitCode === 137
+        ? `killed by SIGKILL (exit 137), not flagged as out of memory by the engine; ` +
+          `the memory limit (${this.id.memoryGb} GB) is the likeliest cause`
+        : `exited with code ${exitCode}`;
+    this.finish(exitCode, 'EXITED', message, finishedAtMs);
   }
 
   private finishNow(endReason: EndReason, message: string): void {
@@ -279,6 +305,11 @@ export class ContainerRun implements Execution {
 }
 
 class ImageUnavailable extends Error {}
+
+/** A SIGKILL exit (137) that nobody asked for, not (yet) flagged as OOM by the engine. */
+function mayBeLateOom(info: Docker.ContainerInspectInfo, stopping: unknown): boolean {
+  return !stopping && info.State.ExitCode === 137 && !info.State.OOMKilled;
+}
 
 /** Milliseconds since the epoch of an engine time; 0 for the engine's "never". */
 export function engineTime(text: string | undefined): number {

@@ -28,6 +28,24 @@ export function reasonPhrase(reason: Reason): string {
   return PHRASES[reason];
 }
 
+/**
+ * What the summary sentence is written from: counts by reason plus the extremes it quotes.
+ * The placement engine builds one from its node classes without a verdict per node.
+ */
+export interface ReasonTally {
+  /** Nodes judged. */
+  nodesTotal: number;
+  /**
+   * Nodes per reason. Among rejections of equal count the sentence keeps this order, which
+   * is that of each reason's first node in the order the nodes were judged.
+   */
+  counts: ReadonlyMap<Reason, number>;
+  /** Lowest total of the OVER_BUDGET nodes, USD; Infinity when there are none. */
+  cheapestOverBudgetUsd: number;
+  /** Lowest latency estimate of the OVER_LATENCY nodes, milliseconds; Infinity when none. */
+  fastestOverLatencyMs: number;
+}
+
 /** The one-line summary of a decision. */
 export function summarise(
   job: PlacementJob,
@@ -46,19 +64,40 @@ export function summarise(
       fastestOverLatency = Math.min(fastestOverLatency, v.cost.estimatedLatencyMs);
     }
   }
+  const tally: ReasonTally = {
+    nodesTotal: verdicts.length,
+    counts,
+    cheapestOverBudgetUsd: cheapestOverBudget,
+    fastestOverLatencyMs: fastestOverLatency,
+  };
+  const runnerUp = verdicts.find((v) => v.reason === 'FEASIBLE' && v !== chosen);
+  return summariseTally(job, tally, chosen, runnerUp);
+}
 
-  const feasible = counts.get('FEASIBLE') ?? 0;
-  const head = `${feasible}/${verdicts.length} nodes available`;
+/**
+ * The same sentence from a tally: `chosen` is the node picked, `runnerUp` the next
+ * cheapest feasible one, each when there is one.
+ */
+export function summariseTally(
+  job: PlacementJob,
+  tally: ReasonTally,
+  chosen: Verdict | undefined,
+  runnerUp: Verdict | undefined,
+): string {
+  const feasible = tally.counts.get('FEASIBLE') ?? 0;
+  const head = `${feasible}/${tally.nodesTotal} nodes available`;
   const parts: string[] = [];
-  const rejections = [...counts.entries()].filter(([r]) => r !== 'FEASIBLE');
+  const rejections = [...tally.counts.entries()].filter(([r, n]) => r !== 'FEASIBLE' && n > 0);
   rejections.sort((a, b) => b[1] - a[1]);
   for (const [reason, n] of rejections) {
     let part = `${n} ${PHRASES[reason]}`;
-    if (reason === 'OVER_BUDGET') {
-      part += ` (cheapest ${formatUsd(cheapestOverBudget)} > ${formatUsd(job.maxBudgetUsd)})`;
+    // A tally without the amount (verdicts handed in unpriced) says less, never "Infinity".
+    if (reason === 'OVER_BUDGET' && Number.isFinite(tally.cheapestOverBudgetUsd)) {
+      const cheapest = formatUsd(tally.cheapestOverBudgetUsd);
+      part += ` (cheapest ${cheapest} > ${formatUsd(job.maxBudgetUsd)})`;
     }
-    if (reason === 'OVER_LATENCY') {
-      part += ` (fastest ${Math.round(fastestOverLatency)} ms > ${job.maxLatencyMs} ms)`;
+    if (reason === 'OVER_LATENCY' && Number.isFinite(tally.fastestOverLatencyMs)) {
+      part += ` (fastest ${Math.round(tally.fastestOverLatencyMs)} ms > ${job.maxLatencyMs} ms)`;
     }
     parts.push(part);
   }
@@ -66,7 +105,6 @@ export function summarise(
   let line = parts.length > 0 ? `${head}: ${parts.join(', ')}` : head;
   if (chosen?.cost) {
     line += `; chose ${chosen.nodeId} at ${formatUsd(chosen.cost.totalCostUsd)}`;
-    const runnerUp = verdicts.find((v) => v.reason === 'FEASIBLE' && v !== chosen);
     if (runnerUp?.cost)
       line += ` (next ${runnerUp.nodeId} ${formatUsd(runnerUp.cost.totalCostUsd)})`;
   }

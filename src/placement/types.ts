@@ -32,23 +32,27 @@ export interface PlacementNode extends CostedNode {
   free: ResourceAmounts;
 }
 
+/** Every stable reason code of a node's verdict, feasible first, then in pipeline order. */
+export const REASONS = [
+  'FEASIBLE',
+  'NO_EXECUTOR',
+  'CONSTRAINT_MISMATCH',
+  'GPU_MODEL_MISMATCH',
+  'NODE_TOO_SMALL_CPU',
+  'NODE_TOO_SMALL_MEMORY',
+  'NODE_TOO_SMALL_GPU',
+  'NODE_TOO_SMALL_DISK',
+  'OVER_BUDGET',
+  'OVER_LATENCY',
+  'NODE_DOWN',
+  'INSUFFICIENT_CPU',
+  'INSUFFICIENT_MEMORY',
+  'INSUFFICIENT_GPU',
+  'INSUFFICIENT_DISK',
+] as const;
+
 /** Stable reason codes of a node's verdict. */
-export type Reason =
-  | 'FEASIBLE'
-  | 'NO_EXECUTOR'
-  | 'CONSTRAINT_MISMATCH'
-  | 'GPU_MODEL_MISMATCH'
-  | 'NODE_TOO_SMALL_CPU'
-  | 'NODE_TOO_SMALL_MEMORY'
-  | 'NODE_TOO_SMALL_GPU'
-  | 'NODE_TOO_SMALL_DISK'
-  | 'OVER_BUDGET'
-  | 'OVER_LATENCY'
-  | 'NODE_DOWN'
-  | 'INSUFFICIENT_CPU'
-  | 'INSUFFICIENT_MEMORY'
-  | 'INSUFFICIENT_GPU'
-  | 'INSUFFICIENT_DISK';
+export type Reason = (typeof REASONS)[number];
 
 /** One node's verdict for one job. */
 export interface Verdict {

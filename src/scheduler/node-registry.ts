@@ -24,17 +24,51 @@ export interface NodeRegistration {
   registeredAtMs: number;
 }
 
+/**
+ * Told of every change placement reads: `reshaped` when the registration changed (the
+ * node may belong to another class now), otherwise readiness or free capacity changed.
+ */
+export type NodeChangeListener = (node: NodeEntry, reshaped: boolean) => void;
+
 /** One node: its registration plus live state. Serves placement as a PlacementNode. */
 export class NodeEntry implements PlacementNode {
-  connected = false;
   lastHeartbeatMs = 0;
   /** Resources promised to jobs placed here and not yet ended. */
   readonly allocated: ResourceAmounts = { cpuCores: 0, memoryGb: 0, gpuCount: 0, diskGb: 0 };
   readonly jobIds = new Set<string>();
-  /** Set when the lost-after window passed; cleared by a new registration. */
-  lost = false;
+  /** The placement engine's index follows the node through this. */
+  onChange: NodeChangeListener | undefined;
+  private registration: NodeRegistration;
+  private isConnected = false;
+  private isLost = false;
 
-  constructor(public reg: NodeRegistration) {}
+  constructor(reg: NodeRegistration) {
+    this.registration = reg;
+  }
+
+  get reg(): NodeRegistration {
+    return this.registration;
+  }
+  set reg(reg: NodeRegistration) {
+    this.registration = reg;
+    this.onChange?.(this, true);
+  }
+  /** The worker's assignment stream is open. */
+  get connected(): boolean {
+    return this.isConnected;
+  }
+  set connected(value: boolean) {
+    this.isConnected = value;
+    this.onChange?.(this, false);
+  }
+  /** Set when the lost-after window passed; cleared by a new registration. */
+  get lost(): boolean {
+    return this.isLost;
+  }
+  set lost(value: boolean) {
+    this.isLost = value;
+    this.onChange?.(this, false);
+  }
 
   get nodeId(): string {
     return this.reg.nodeId;
@@ -95,6 +129,7 @@ export class NodeEntry implements PlacementNode {
     this.allocated.memoryGb += demand.memoryGb;
     this.allocated.gpuCount += demand.gpuCount;
     this.allocated.diskGb += demand.diskGb;
+    this.onChange?.(this, false);
   }
 
   /** Takes back what `jobId` was promised. */
@@ -104,6 +139,7 @@ export class NodeEntry implements PlacementNode {
     this.allocated.memoryGb = Math.max(0, this.allocated.memoryGb - demand.memoryGb);
     this.allocated.gpuCount = Math.max(0, this.allocated.gpuCount - demand.gpuCount);
     this.allocated.diskGb = Math.max(0, this.allocated.diskGb - demand.diskGb);
+    this.onChange?.(this, false);
   }
 }
 

@@ -11,12 +11,21 @@ import type { Assignment, JobSpec, SchedulerMessage } from '../api/gen/tgp/v1/tg
 import { priceJob } from '../cost/formula.js';
 import type { TransferPrices } from '../cost/transfer.js';
 import { TgpError } from '../errors.js';
-import { place } from '../placement/pipeline.js';
+import { PlacementEngine, shapeKey } from '../placement/engine.js';
 import type { Decision, PlacementJob, ResourceAmounts } from '../placement/types.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import { WriteQueue } from '../store/write-queue.js';
 import type { Logger } from '../util/log.js';
 import { EventBus } from './event-bus.js';
+import {
+  blankRecord,
+  decodeJob,
+  encodeJob,
+  internSpec,
+  internText,
+  waitingOf,
+} from './job-codec.js';
+import { JobTable, type Waiting } from './job-table.js';
 import {
   isTerminal,
   type JobRecord,
@@ -24,7 +33,7 @@ import {
   type PlacementRecord,
 } from './job-record.js';
 import { NodeEntry, registrationConflict, type NodeRegistration } from './node-registry.js';
-import { PendingQueue } from './queue.js';
+import { ShapeQueue } from './shape-queue.js';
 import { DEFAULT_JOB, sameSpec, validateJobSpec, type JobDefaults } from './validate.js';
 
 export interface SchedulerOptions {
@@ -73,11 +82,28 @@ export interface SubmitResult {
 
 const ACTIVE: ReadonlySet<JobStateName> = new Set(['SCHEDULED', 'RUNNING']);
 
+/**
+ * Longest a placement pass runs before it yields to other work, milliseconds; it goes on
+ * in a later turn of the event loop where it stopped.
+ */
+const PASS_SLICE_MS = 10;
+
 export class Scheduler {
-  readonly jobs = new Map<string, JobRecord>();
+  /** Jobs by id; one waiting for its first placement is kept packed (job-table.ts). */
+  readonly jobs = new JobTable(placementJob);
   readonly nodes = new Map<string, NodeEntry>();
   readonly bus = new EventBus();
-  private readonly pending = new PendingQueue<JobRecord>((j) => j.spec.jobId);
+  private readonly pending = new ShapeQueue<Waiting>({
+    seqOf: (w) => this.jobs.seqOf(w),
+    priorityOf: (w) => this.jobs.priorityOf(w),
+    shapeOf: (w) => this.jobs.shapeOfSlot(w) ?? shapeKey(placementJob(this.jobs.resolve(w).spec)),
+  });
+  /** Nodes by class and free capacity; answers every placement as place() would. */
+  private readonly engine: PlacementEngine;
+  /** The placement pass under way, if one yielded before it was done. */
+  private pass: ReturnType<ShapeQueue<Waiting>['pass']> | undefined;
+  /** Capacity or the queue changed while a pass was under way: run another after it. */
+  private passAgain = false;
   private readonly links = new Map<string, WorkerLink>();
   private readonly writes: WriteQueue;
   private readonly log: Logger;
@@ -91,8 +117,16 @@ export class Scheduler {
     private readonly store: Store,
     readonly options: SchedulerOptions,
   ) {
-    this.writes = new WriteQueue(store);
+    // Watchers hear of events once they are durable, batch by batch.
+    this.writes = new WriteQueue(
+      store,
+      (batch) => {
+        for (const event of batch.events) this.bus.publishEvent(event);
+      },
+      (err) => this.storeFailed(err),
+    );
     this.log = options.logger;
+    this.engine = new PlacementEngine(options.transfer, { verdictsKept: options.verdictsKept });
   }
 
   /** Loads the store's state and starts watching node liveness. */
@@ -116,13 +150,21 @@ export class Scheduler {
       const node = new NodeEntry(stored.record as NodeRegistration);
       node.lastHeartbeatMs = now;
       this.nodes.set(node.nodeId, node);
+      this.track(node);
     }
 
     for (const stored of snapshot.jobs) {
-      const job = stored.record as JobRecord;
-      job.runOutputBytes ??= 0;
-      this.jobs.set(job.spec.jobId, job);
-      if (job.state === 'PENDING') this.pending.add(job, job.spec.priority);
+      // Most of a long queue waits for its first placement: packed straight from the row.
+      const waiting = waitingOf(stored.record);
+      if (waiting) {
+        this.pending.add(this.jobs.addStoredWaiting(stored.jobId, stored.seq, waiting));
+        continue;
+      }
+      const job = decodeJob(stored.record);
+      internSpec(job.spec);
+      job.reason = internText(job.reason);
+      this.jobs.set(job);
+      if (job.state === 'PENDING') this.queue(job);
       if (ACTIVE.has(job.state))
         this.nodes.get(job.nodeId)?.allocate(job.spec.jobId, demandOf(job));
     }
@@ -184,9 +226,9 @@ export class Scheduler {
       );
     }
 
-    const job = newJob(spec, ++this.jobSeq);
-    this.jobs.set(spec.jobId, job);
-    this.saveJob(job);
+    // Saved once, below, by assign() or enqueue(): the same batch holds both changes.
+    const job = newJob(internSpec(spec), ++this.jobSeq);
+    this.jobs.set(job);
     this.recordEvent(job, 'SUBMITTED', `cpu ${spec.cpuCores}, memory ${spec.memoryGb} GB`);
 
     // An idle queue takes the fast path: place now, so the reply already names the node.
@@ -215,21 +257,11 @@ export class Scheduler {
 
   /** Jobs in the given states (all when empty), newest first, at most `limit`. */
   list(states: ReadonlySet<JobStateName>, limit: number, nodeId = ''): JobRecord[] {
-    const out: JobRecord[] = [];
-    const all = [...this.jobs.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const job = all[i]!;
-      if (states.size > 0 && !states.has(job.state)) continue;
-      if (nodeId !== '' && job.nodeId !== nodeId) continue;
-      out.push(job);
-    }
-    return out;
+    return this.jobs.list(states, limit, nodeId);
   }
 
   countByState(): Map<JobStateName, number> {
-    const counts = new Map<JobStateName, number>();
-    for (const job of this.jobs.values()) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
-    return counts;
+    return this.jobs.countByState();
   }
 
   /** A dry run: every node's verdict and cost for `input`, nothing scheduled. */
@@ -269,7 +301,7 @@ export class Scheduler {
 
     // Pending, or its node is out of reach: the job ends now, and the worker, if it still
     // runs it, is told to stop by its next heartbeat's reply.
-    this.pending.remove(jobId);
+    this.unqueue(job);
     this.releaseFromNode(job);
     this.finish(job, 'CANCELLED', 'CANCELLED', 'cancelled by user', -1);
     await this.writes.flush();
@@ -291,12 +323,23 @@ export class Scheduler {
   // ---- placement --------------------------------------------------------------------
 
   private decide(spec: JobSpec): Decision {
-    return place(placementJob(spec), this.nodes.values(), this.options.transfer);
+    return this.engine.place(placementJob(spec));
+  }
+
+  /** Keeps the engine's index in step with the node's readiness, capacity and shape. */
+  private track(node: NodeEntry): void {
+    node.onChange = (n, reshaped) => (reshaped ? this.engine.upsert(n) : this.engine.update(n));
+    this.engine.upsert(node);
   }
 
   /** Runs a placement pass soon, once, however many times it is asked for meanwhile. */
   requestPlacement(): void {
-    if (this.placementRequested || this.closed) return;
+    if (this.closed) return;
+    if (this.pass) {
+      this.passAgain = true;
+      return;
+    }
+    if (this.placementRequested) return;
     this.placementRequested = true;
     setImmediate(() => {
       this.placementRequested = false;
@@ -304,36 +347,70 @@ export class Scheduler {
     });
   }
 
-  /** Offers capacity to waiting jobs in priority, then arrival, order. */
+  /**
+   * Offers capacity to waiting jobs in priority, then arrival, order. Jobs of one shape
+   * get one decision, so a group whose first job does not fit is passed over whole, and a
+   * job that needs more than any ready node has free is passed over without one. The pass
+   * stops when no node has room, and yields after PASS_SLICE_MS to go on in a later turn.
+   */
   private placePending(): void {
-    if (this.pending.size === 0) return;
+    if (this.closed) return;
+    const pass = (this.pass ??= this.pending.pass());
+    const until = performance.now() + PASS_SLICE_MS;
     let placed = 0;
-    for (const job of this.pending.ordered()) {
-      if (!this.anyNodeHasRoom()) break;
-      const decision = this.decide(job.spec);
-      if (decision.chosen) {
-        this.assign(job, decision);
-        placed++;
-      } else if (job.reason !== decision.summary) {
-        job.reason = decision.summary;
-        job.placement = this.placementRecord(decision);
+    let steps = 0;
+    for (let waiting = pass.next(); waiting !== undefined; waiting = pass.next()) {
+      if (!this.engine.hasRoom()) break;
+      const wanted =
+        this.jobs.placementOfSlot(waiting) ?? placementJob(this.jobs.resolve(waiting).spec);
+      if (this.engine.mightFit(wanted)) {
+        const decision = this.engine.place(wanted);
+        if (decision.chosen) {
+          this.assign(this.jobs.resolve(waiting), decision);
+          pass.placed();
+          placed++;
+        } else if (this.jobs.reasonOf(waiting) !== decision.summary) {
+          const job = this.jobs.resolve(waiting);
+          job.reason = decision.summary;
+          job.placement = this.placementRecord(decision);
+        }
+      }
+      if (++steps % 32 === 0 && performance.now() > until) {
+        this.flushPlaced(placed);
+        setImmediate(() => this.placePending());
+        return;
       }
     }
+    this.flushPlaced(placed);
+    this.pass = undefined;
+    if (this.passAgain) {
+      this.passAgain = false;
+      this.requestPlacement();
+    }
+  }
+
+  private flushPlaced(placed: number): void {
     if (placed > 0) void this.writes.flush().catch((err: unknown) => this.storeFailed(err));
   }
 
-  private anyNodeHasRoom(): boolean {
-    for (const node of this.nodes.values()) {
-      if (node.ready && node.free.cpuCores > 1e-9 && node.free.memoryGb > 1e-9) return true;
-    }
-    return false;
+  /** Puts a job in the pending queue, under its placement shape, as a stub if it can be. */
+  private queue(job: JobRecord): void {
+    const placement = placementJob(job.spec);
+    const slot = this.jobs.park(job, shapeKey(placement), placement);
+    this.pending.add(slot ?? job);
+  }
+
+  /** Takes a job out of the pending queue, if it is there. */
+  private unqueue(job: JobRecord): void {
+    const removed = this.pending.remove(job);
+    if (removed !== undefined) this.jobs.release(removed);
   }
 
   private enqueue(job: JobRecord, reason: string): void {
     job.state = 'PENDING';
     job.nodeId = '';
-    job.reason = reason;
-    this.pending.add(job, job.spec.priority);
+    job.reason = internText(reason);
+    this.queue(job);
     this.saveJob(job);
     this.recordEvent(job, 'QUEUED', reason);
     this.log.info({ jobId: job.spec.jobId, attempt: job.attempt, reason }, 'job queued');
@@ -342,7 +419,8 @@ export class Scheduler {
   private assign(job: JobRecord, decision: Decision): void {
     const chosen = decision.chosen!;
     const node = this.nodes.get(chosen.nodeId)!;
-    this.pending.remove(job.spec.jobId);
+    // Only a queued job is in the queue; the fast path of admit places one that is not.
+    if (this.pending.size > 0) this.unqueue(job);
     node.allocate(job.spec.jobId, demandOf(job));
 
     job.state = 'SCHEDULED';
@@ -407,7 +485,8 @@ export class Scheduler {
     }
 
     const node = known ?? new NodeEntry(reg);
-    node.reg = reg;
+    if (known) node.reg = reg;
+    else this.track(node);
     node.lost = false;
     node.lastHeartbeatMs = Date.now();
     this.nodes.set(reg.nodeId, node);
@@ -687,7 +766,7 @@ export class Scheduler {
       jobId: job.spec.jobId,
       seq: job.seq,
       state: job.state,
-      record: { ...job },
+      record: encodeJob(job),
     });
   }
 
@@ -703,11 +782,7 @@ export class Scheduler {
       nodeId: job.nodeId,
     };
     this.writes.batch.events.push(event);
-    // Watchers hear of it once it is durable.
-    void this.writes
-      .flush()
-      .then(() => this.bus.publishEvent(event))
-      .catch((err: unknown) => this.storeFailed(err));
+    this.writes.commitSoon();
   }
 
   private storeFailed(err: unknown): void {
@@ -716,29 +791,9 @@ export class Scheduler {
 }
 
 function newJob(spec: JobSpec, seq: number): JobRecord {
-  return {
-    spec,
-    seq,
-    state: 'PENDING',
-    nodeId: '',
-    attempt: 0,
-    reason: '',
-    endReason: '',
-    estimated: undefined,
-    actual: undefined,
-    exitCode: 0,
-    submittedAtMs: Date.now(),
-    scheduledAtMs: 0,
-    startedAtMs: 0,
-    finishedAtMs: 0,
-    actualRuntimeS: 0,
-    placement: undefined,
-    cancelRequested: false,
-    lostRuns: 0,
-    logBytes: 0,
-    logBytesCut: 0,
-    runOutputBytes: 0,
-  };
+  const job = blankRecord(spec, seq);
+  job.submittedAtMs = Date.now();
+  return job;
 }
 
 /** A spec as the placement pipeline sees it. */

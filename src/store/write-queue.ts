@@ -11,7 +11,15 @@ export class WriteQueue {
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  /**
+   * `onCommitted` hears of each batch once it is durable (the scheduler tells watchers of
+   * its events then), `onFailed` of each batch that could not be committed.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly onCommitted: (batch: WriteBatch) => void = () => {},
+    private readonly onFailed: (err: Error) => void = () => {},
+  ) {}
 
   /** The batch being gathered now; add to it, then call `flush()` and await the result. */
   get batch(): WriteBatch {
@@ -21,11 +29,16 @@ export class WriteQueue {
   /** Resolves once everything added so far is durable. */
   flush(): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.commitSoon();
+    return done;
+  }
+
+  /** Makes sure what was added gets committed, for a change no caller waits for. */
+  commitSoon(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.commitNow());
     }
-    return done;
   }
 
   private commitNow(): void {
@@ -38,11 +51,14 @@ export class WriteQueue {
     this.running = this.running.then(async () => {
       try {
         await this.store.commit(dedupe(batch));
-        for (const w of waiters) w.resolve();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
+        this.onFailed(error);
         for (const w of waiters) w.reject(error);
+        return;
       }
+      this.onCommitted(batch);
+      for (const w of waiters) w.resolve();
     });
   }
 

@@ -212,12 +212,24 @@ describe('docker executor', { concurrency: 4 }, () => {
     if (!h) return;
     // dd fills one 300 MB buffer in a single process; the limit is 64 MB.
     const { result } = await h.run({
-      command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=300M', 'count=1'],
+      // It starts after a pause: the engine watches for the kernel's OOM notice only once the
+      // container runs, and a kill before that goes unflagged (docs/sandbox.md).
+      command: ['sh', '-c', 'sleep 1; dd if=/dev/zero of=/dev/null bs=300M count=1'],
       memoryGb: 0.0625,
     });
-    assert.equal(result.endReason, 'OOM_KILLED');
+    assert.equal(result.endReason, 'OOM_KILLED', JSON.stringify(result));
     assert.equal(result.exitCode, 137);
     assert.equal(result.message, 'killed for memory (limit 0.0625 GB)');
+  });
+
+  test('docker executor says a SIGKILL exit it did not cause may have been for memory', async (t) => {
+    const h = await harness(t);
+    if (!h) return;
+    // The job kills itself: exit 137 with no OOM flag, after the worker waited for one.
+    const { result } = await h.run({ command: ['sh', '-c', 'kill -9 $$'], memoryGb: 0.125 });
+    assert.equal(result.endReason, 'EXITED');
+    assert.equal(result.exitCode, 137);
+    assert.match(result.message, /SIGKILL.*not flagged as out of memory.*0\.125 GB/);
   });
 
   test('docker executor stops a job past its maximum runtime as TIMED_OUT', async (t) => {

@@ -3,17 +3,9 @@
  * seed. mulberry32: 32 bits of state, good enough spread for picking test inputs.
  */
 
-/** Uniform numbers in [0, 1) from a 32-bit seed; the same seed gives the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/sim/random.js';
+
+export { mulberry32 };
 
 /** Helpers over one generator. */
 export interface Random {

@@ -242,7 +242,9 @@ describe('docker grid', () => {
     if (!(await ready(t))) return;
     const jobId = newId('oom');
     await submit(jobId, {
-      command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=300M', 'count=1'],
+      // It starts after a pause: the engine watches for the kernel's OOM notice only once the
+      // container runs, and a kill before that goes unflagged (docs/sandbox.md).
+      command: ['sh', '-c', 'sleep 1; dd if=/dev/zero of=/dev/null bs=300M count=1'],
       memoryGb: 0.0625,
     });
     const job = await ended(jobId);

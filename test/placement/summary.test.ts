@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { TransferPrices } from '../../src/cost/transfer.js';
 import { place } from '../../src/placement/pipeline.js';
 import { reasonPhrase, summarise } from '../../src/placement/summary.js';
-import type { Reason } from '../../src/placement/types.js';
+import { REASONS } from '../../src/placement/types.js';
 import { DEMO, LOCAL_GRID_NODES, LOCAL_GRID_TRANSFER, job, node } from '../helpers/local-grid.js';
 
 const grid = new TransferPrices(LOCAL_GRID_TRANSFER);
@@ -102,23 +102,7 @@ test('summarise leaves the amount out when rejected verdicts carry no cost', () 
 });
 
 test('reasonPhrase gives every reason code its own phrase', () => {
-  const reasons: Reason[] = [
-    'FEASIBLE',
-    'NO_EXECUTOR',
-    'CONSTRAINT_MISMATCH',
-    'GPU_MODEL_MISMATCH',
-    'NODE_TOO_SMALL_CPU',
-    'NODE_TOO_SMALL_MEMORY',
-    'NODE_TOO_SMALL_GPU',
-    'NODE_TOO_SMALL_DISK',
-    'OVER_BUDGET',
-    'OVER_LATENCY',
-    'NODE_DOWN',
-    'INSUFFICIENT_CPU',
-    'INSUFFICIENT_MEMORY',
-    'INSUFFICIENT_GPU',
-    'INSUFFICIENT_DISK',
-  ];
+  const reasons = REASONS;
   const phrases = reasons.map(reasonPhrase);
   assert.equal(new Set(phrases).size, reasons.length);
   assert.equal(reasonPhrase('NODE_TOO_SMALL_GPU'), 'too few GPUs in all');
