@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
+      'tmp/**',
       'src/api/gen/**',
       'bench/results/**',
       'bin/**',

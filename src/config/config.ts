@@ -18,6 +18,12 @@ export interface SchedulerConfig {
   nodeLostAfterMs: number;
   maxAttempts: number;
   logCapBytes: number;
+  /** Places a backlog of waiting jobs as one assignment (docs/simulator.md, batch placement). */
+  batchPlacement: boolean;
+  /** Most waiting jobs in one batch. */
+  batchMaxJobs: number;
+  /** Wall-clock limit of a batch's LP solve, milliseconds; past it the batch goes greedy. */
+  batchTimeLimitMs: number;
   jobDefaults: JobDefaults;
   transfer: TransferConfig;
 }
@@ -76,6 +82,9 @@ export const SCHEDULER_DEFAULTS: SchedulerConfig = {
   nodeLostAfterMs: 30_000,
   maxAttempts: 3,
   logCapBytes: 1024 * 1024,
+  batchPlacement: true,
+  batchMaxJobs: 5000,
+  batchTimeLimitMs: 2000,
   jobDefaults: DEFAULT_JOB,
   transfer: DEFAULT_TRANSFER,
 };
@@ -239,6 +248,8 @@ export function schedulerConfig(
     'nodeLostAfterMs',
     'maxAttempts',
     'logCapBytes',
+    'batchMaxJobs',
+    'batchTimeLimitMs',
   ] as const) {
     if (!(merged[key] > 0)) fail(`scheduler.${key}`, merged[key], 'must be greater than 0');
   }

@@ -31,7 +31,7 @@ export const DEFAULT_TRANSFER: TransferConfig = {
 export class TransferPrices {
   private readonly table = new Map<string, TransferLink>();
 
-  constructor(private readonly config: TransferConfig = DEFAULT_TRANSFER) {
+  constructor(readonly config: TransferConfig = DEFAULT_TRANSFER) {
     for (const [key, link] of Object.entries(config.links)) {
       const [from, to] = key.split('->');
       if (from === undefined || to === undefined) continue;

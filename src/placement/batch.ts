@@ -25,6 +25,7 @@ import {
   type NodeClass,
   type Option,
 } from './class-lp.js';
+import { shapeKey } from './engine.js';
 import { judgeNode, place } from './pipeline.js';
 import { loadedSolver, loadSolver } from './solver.js';
 import type { PlacementJob, PlacementNode, ResourceAmounts, Verdict } from './types.js';
@@ -157,12 +158,42 @@ export function placeBatch(
     }
   }
 
+  placements = earliestFirst(jobs, placements);
   const assignment = new Map(placements.map((p) => [p.jobId, p.nodeId]));
   stats.jobsPlaced = placements.length;
   stats.jobsUnplaced = jobs.length - placements.length;
   stats.roundedCostUsd = totalCost(placements);
   stats.totalMs = performance.now() - started;
   return { assignment, placements, stats };
+}
+
+/**
+ * Jobs equal but for their id are interchangeable to the plan, which may have placed a
+ * later one and left an earlier one waiting. The places such jobs got go to the earliest
+ * of them in queue order, so identical jobs start first come, first served.
+ */
+function earliestFirst(
+  jobs: readonly PlacementJob[],
+  placements: BatchPlacement[],
+): BatchPlacement[] {
+  const indexOf = new Map(jobs.map((job, i) => [job.jobId, i]));
+  const keys = jobs.map((job) => shapeKey(job));
+  const queues = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    const queue = queues.get(key);
+    if (queue) queue.push(i);
+    else queues.set(key, [i]);
+  });
+  const taken = new Map<string, number>();
+  const out: [number, BatchPlacement][] = [];
+  for (const p of placements) {
+    const key = keys[indexOf.get(p.jobId)!]!;
+    const n = taken.get(key) ?? 0;
+    taken.set(key, n + 1);
+    const j = queues.get(key)![n]!;
+    out.push([j, { ...p, jobId: jobs[j]!.jobId, verdict: { ...p.verdict } }]);
+  }
+  return out.sort((a, b) => a[0] - b[0]).map(([, p]) => p);
 }
 
 /** Batches of at most this many (job, node) pairs also try the pipeline's exact greedy. */

@@ -42,6 +42,8 @@ import {
 /** A decision plus the number of nodes behind each reason, as the flat scan would count. */
 export interface EngineDecision extends Decision {
   counts: ReadonlyMap<Reason, number>;
+  /** What the summary sentence was written from. */
+  tally: ReasonTally;
 }
 
 export interface EngineOptions {
@@ -224,6 +226,30 @@ export class PlacementEngine {
       nodesTotal: shape.nodesTotal,
       nodesFeasible: counts[FEASIBLE_CODE]!,
       counts: tally.counts,
+      tally,
+    };
+  }
+
+  /**
+   * The decision for `job` on `nodeId`, a node picked by someone else (batch placement):
+   * the counts and rejections place() gives, that node as the choice and the engine's own
+   * pick as the runner-up, so the summary says what the choice costs beside the cheapest
+   * node alone. Undefined when that node cannot take the job now.
+   */
+  placeOn(job: PlacementJob, nodeId: string, detail: string): EngineDecision | undefined {
+    const slot = this.slots.get(nodeId);
+    if (!slot) return undefined;
+    const verdict = judgeNode(job, slot.node, this.transfer);
+    if (verdict.reason !== 'FEASIBLE') return undefined;
+    const own = this.place(job);
+    const chosen: Verdict = { ...verdict, detail };
+    const others = own.verdicts.filter((v) => v.nodeId !== nodeId);
+    const runnerUp = others.find((v) => v.reason === 'FEASIBLE');
+    return {
+      ...own,
+      chosen,
+      verdicts: [chosen, ...others],
+      summary: summariseTally(job, own.tally, chosen, runnerUp),
     };
   }
 

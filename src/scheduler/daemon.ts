@@ -27,6 +27,12 @@ export async function startScheduler(
     jobDefaults: config.jobDefaults,
     transfer: new TransferPrices(config.transfer),
     logger: log,
+    batch: {
+      enabled: config.batchPlacement,
+      minJobs: 2,
+      maxJobs: config.batchMaxJobs,
+      timeLimitMs: config.batchTimeLimitMs,
+    },
   });
   const server = await serve(scheduler, config.listen, log);
   log.info(

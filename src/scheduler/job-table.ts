@@ -145,6 +145,10 @@ export class JobTable {
     this.waiting.remove(item);
   }
 
+  jobIdOf(item: Waiting): string {
+    return typeof item === 'number' ? this.waiting.jobId(item) : item.spec.jobId;
+  }
+
   seqOf(item: Waiting): number {
     return typeof item === 'number' ? this.waiting.seq(item) : item.seq;
   }

@@ -11,6 +11,8 @@ import type { Assignment, JobSpec, SchedulerMessage } from '../api/gen/tgp/v1/tg
 import { priceJob } from '../cost/formula.js';
 import type { TransferPrices } from '../cost/transfer.js';
 import { TgpError } from '../errors.js';
+import { BatchThread, type BatchOutcome } from '../placement/batch-thread.js';
+import { snapshotNode } from '../placement/class-lp.js';
 import { PlacementEngine, shapeKey } from '../placement/engine.js';
 import type { Decision, PlacementJob, ResourceAmounts } from '../placement/types.js';
 import type { Store, StoredEvent } from '../store/store.js';
@@ -49,7 +51,34 @@ export interface SchedulerOptions {
   jobDefaults: JobDefaults;
   transfer: TransferPrices;
   logger: Logger;
+  /** How a waiting backlog is placed; BATCH_POLICY_DEFAULTS when absent. */
+  batch?: BatchPolicy;
 }
+
+/**
+ * Batch placement of a backlog (placement/batch.ts): when a pass finds several waiting
+ * jobs that could start now, the first of them at the queue's top priority are placed as
+ * one assignment, solved in a worker thread, instead of one at a time in arrival order.
+ */
+export interface BatchPolicy {
+  enabled: boolean;
+  /** Fewer placeable waiting jobs than this go one at a time. */
+  minJobs: number;
+  /** Most jobs in one batch, taken in queue order. */
+  maxJobs: number;
+  /** Wall-clock limit of the LP solve, milliseconds; past it the batch goes greedy. */
+  timeLimitMs: number;
+}
+
+export const BATCH_POLICY_DEFAULTS: BatchPolicy = {
+  enabled: true,
+  minJobs: 2,
+  maxJobs: 5000,
+  timeLimitMs: 2000,
+};
+
+/** After a failed batch solve, jobs go one at a time for this long, milliseconds. */
+const BATCH_BACKOFF_MS = 60_000;
 
 /** The scheduler's end of a worker's assignment stream. */
 export interface WorkerLink {
@@ -104,6 +133,13 @@ export class Scheduler {
   private pass: ReturnType<ShapeQueue<Waiting>['pass']> | undefined;
   /** Capacity or the queue changed while a pass was under way: run another after it. */
   private passAgain = false;
+  private readonly batchPolicy: BatchPolicy;
+  private readonly batcher = new BatchThread();
+  /** A batch is being solved; passes wait for it. */
+  private batching = false;
+  /** The next pass goes one at a time: the batch before it placed what it could. */
+  private afterBatch = false;
+  private batchBackoffUntilMs = 0;
   private readonly links = new Map<string, WorkerLink>();
   private readonly writes: WriteQueue;
   private readonly log: Logger;
@@ -127,6 +163,7 @@ export class Scheduler {
     );
     this.log = options.logger;
     this.engine = new PlacementEngine(options.transfer, { verdictsKept: options.verdictsKept });
+    this.batchPolicy = options.batch ?? BATCH_POLICY_DEFAULTS;
   }
 
   /** Loads the store's state and starts watching node liveness. */
@@ -178,6 +215,7 @@ export class Scheduler {
   async close(): Promise<void> {
     this.closed = true;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
+    await this.batcher.close();
     await this.writes.idle();
   }
 
@@ -355,6 +393,12 @@ export class Scheduler {
    */
   private placePending(): void {
     if (this.closed) return;
+    if (this.batching) {
+      this.passAgain = true;
+      return;
+    }
+    if (!this.pass && !this.afterBatch && this.startBatch()) return;
+    this.afterBatch = false;
     const pass = (this.pass ??= this.pending.pass());
     const until = performance.now() + PASS_SLICE_MS;
     let placed = 0;
@@ -387,6 +431,96 @@ export class Scheduler {
       this.passAgain = false;
       this.requestPlacement();
     }
+  }
+
+  /**
+   * Starts a batch when two or more waiting jobs of the queue's top priority could start
+   * now; the pass that follows it places, one at a time, whatever the batch left.
+   */
+  private startBatch(): boolean {
+    const policy = this.batchPolicy;
+    if (!policy.enabled || this.pending.size < policy.minJobs || !this.engine.hasRoom()) {
+      return false;
+    }
+    if (Date.now() < this.batchBackoffUntilMs) return false;
+
+    // Jobs of a shape that no node can take now would only slow the solve.
+    const head = this.pending.peek(policy.maxJobs);
+    const top = head[0] === undefined ? 0 : this.jobs.priorityOf(head[0]);
+    const placeable = new Map<string, boolean>();
+    const batch: PlacementJob[] = [];
+    for (const item of head) {
+      if (this.jobs.priorityOf(item) !== top) break;
+      const job = this.jobs.placementOfSlot(item) ?? placementJob(this.jobs.resolve(item).spec);
+      const shape = this.jobs.shapeOfSlot(item) ?? shapeKey(job);
+      let ok = placeable.get(shape);
+      if (ok === undefined) {
+        ok = this.engine.mightFit(job) && this.engine.place(job, shape).chosen !== undefined;
+        placeable.set(shape, ok);
+      }
+      // A packed job's placement job is its shape's, without an id: the batch needs ids.
+      if (ok) batch.push({ ...job, jobId: this.jobs.jobIdOf(item) });
+    }
+    if (batch.length < policy.minJobs) return false;
+
+    const nodes = [...this.nodes.values()].filter((n) => n.ready).map(snapshotNode);
+    const options = { timeLimitMs: policy.timeLimitMs, minJobs: policy.minJobs };
+    this.batching = true;
+    this.batcher
+      .solve(batch, nodes, this.options.transfer.config, options)
+      .then(
+        (outcome) => this.applyBatch(batch, outcome),
+        (err: unknown) => {
+          this.batchBackoffUntilMs = Date.now() + BATCH_BACKOFF_MS;
+          this.log.error({ err, jobs: batch.length }, 'batch placement failed');
+        },
+      )
+      .catch((err: unknown) => this.log.error({ err }, 'batch could not be applied'))
+      .finally(() => {
+        this.batching = false;
+        this.afterBatch = true;
+        this.passAgain = false;
+        this.placePending();
+      });
+    return true;
+  }
+
+  /** Applies a solved batch, each placement checked against the nodes as they are now. */
+  private applyBatch(batch: PlacementJob[], outcome: BatchOutcome): void {
+    if (this.closed) return;
+    const { stats } = outcome;
+    const byId = new Map(batch.map((job) => [job.jobId, job]));
+    const how =
+      `placed with ${batch.length} waiting jobs as a batch (${stats.plan}: ` +
+      `$${stats.roundedCostUsd.toFixed(4)} for ${stats.jobsPlaced}` +
+      (Number.isFinite(stats.lpObjectiveUsd)
+        ? `, LP bound $${stats.lpObjectiveUsd.toFixed(4)})`
+        : ')');
+    let placed = 0;
+    for (const [jobId, nodeId] of outcome.placements) {
+      const wanted = byId.get(jobId);
+      const job = this.jobs.get(jobId);
+      // Cancelled, or the node moved on since the snapshot: the pass below tries it again.
+      if (!wanted || job?.state !== 'PENDING') continue;
+      const decision = this.engine.placeOn(wanted, nodeId, `batch: ${stats.plan}`);
+      if (!decision) continue;
+      decision.summary += `; ${how}`;
+      this.assign(job, decision);
+      placed++;
+    }
+    this.flushPlaced(placed);
+    this.log.info(
+      {
+        jobs: batch.length,
+        placed,
+        plan: stats.plan,
+        solver: stats.solverStatus,
+        solveMs: Math.round(stats.solveMs),
+        costUsd: stats.roundedCostUsd,
+        lpBoundUsd: stats.lpObjectiveUsd,
+      },
+      'batch placed',
+    );
   }
 
   private flushPlaced(placed: number): void {

@@ -98,6 +98,16 @@ class Group<T> {
     return undefined;
   }
 
+  /** The waiting items in order (priority, then seq), without changing anything. */
+  *ordered(): Generator<T> {
+    for (const priority of this.priorities) {
+      const bucket = this.buckets.get(priority)!;
+      for (let i = bucket.head; i < bucket.items.length; i++) {
+        if (bucket.dead[i] === 0) yield bucket.items[i]!;
+      }
+    }
+  }
+
   private compact(bucket: Bucket<T>): void {
     const kept: T[] = [];
     for (let i = 0; i < bucket.items.length; i++) {
@@ -159,6 +169,47 @@ export class ShapeQueue<T> {
     this.count--;
     if (group.live === 0) this.groups.delete(group.shape);
     return removed;
+  }
+
+  /**
+   * The first `limit` waiting items in queue order (priority, then arrival), across every
+   * shape; the queue is left as it is. Costs about limit x log(shapes).
+   */
+  peek(limit: number): T[] {
+    const heads: { items: Iterator<T>; item: T; priority: number; seq: number }[] = [];
+    const push = (items: Iterator<T>): void => {
+      const next = items.next();
+      if (next.done) return;
+      const item = next.value;
+      const entry = {
+        items,
+        item,
+        priority: this.keys.priorityOf(item),
+        seq: this.keys.seqOf(item),
+      };
+      heads.push(entry);
+      let i = heads.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!before(heads[i]!, heads[parent]!)) break;
+        [heads[i], heads[parent]] = [heads[parent]!, heads[i]!];
+        i = parent;
+      }
+    };
+    for (const group of this.groups.values()) push(group.ordered());
+
+    const out: T[] = [];
+    while (out.length < limit && heads.length > 0) {
+      const top = heads[0]!;
+      out.push(top.item);
+      const last = heads.pop()!;
+      if (heads.length > 0) {
+        heads[0] = last;
+        siftDown(heads, 0);
+      }
+      push(top.items);
+    }
+    return out;
   }
 
   /** Starts a placement pass over the groups waiting now. */
@@ -256,21 +307,30 @@ export class ShapePass<T> {
   }
 
   private down(i: number): void {
-    const heap = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let best = i;
-      if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
-      if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
-      if (best === i) return;
-      [heap[i], heap[best]] = [heap[best]!, heap[i]!];
-      i = best;
-    }
+    siftDown(this.heap, i);
+  }
+}
+
+/** Ordered by `before`, as both heaps are. */
+interface Ranked {
+  priority: number;
+  seq: number;
+}
+
+function siftDown(heap: Ranked[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let best = i;
+    if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
+    if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
+    if (best === i) return;
+    [heap[i], heap[best]] = [heap[best]!, heap[i]!];
+    i = best;
   }
 }
 
 /** True when `a` comes before `b`: higher priority, then lower seq. */
-function before<T>(a: HeapEntry<T>, b: HeapEntry<T>): boolean {
+function before(a: Ranked, b: Ranked): boolean {
   return a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq;
 }

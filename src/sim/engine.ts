@@ -1,10 +1,12 @@
 /**
  * The simulator: replays a workload against a cluster in virtual time through the
- * scheduler's own parts: the PendingQueue (priority, then arrival), the placement pipeline
- * and Formula 4.1. It follows the scheduler's rules: a job that arrives to an idle queue
- * takes the fast path and is placed at once; otherwise it queues, and a placement pass
- * runs once the events of that instant are processed. A job no node could ever take is
- * refused at arrival, as submit refuses it.
+ * scheduler's own parts: its ShapeQueue (priority, then arrival, grouped by shape), the
+ * placement pipeline, batch placement and Formula 4.1. It follows the scheduler's rules: a
+ * job that arrives to an idle queue takes the fast path and is placed at once; otherwise it
+ * queues, and a placement pass runs once the events of that instant are processed. For TGP
+ * a pass first places the waiting jobs of the top priority as a batch, then offers what is
+ * left one at a time, as the scheduler's pass after a batch does. A job no node could ever
+ * take is refused at arrival, as submit refuses it.
  *
  * A pass offers a job only the nodes that gained room since it was last offered capacity
  * (a node that only lost room since cannot have become feasible), which gives the same
@@ -19,8 +21,9 @@ import {
   type BatchOptions,
   type BatchStats,
 } from '../placement/batch.js';
+import { shapeKey } from '../placement/engine.js';
 import type { PlacementNode, ResourceAmounts, Verdict } from '../placement/types.js';
-import { PendingQueue } from '../scheduler/queue.js';
+import { ShapeQueue } from '../scheduler/shape-queue.js';
 import { freshNodes } from './cluster.js';
 import { DepartureHeap } from './event-heap.js';
 import { Selector, type PolicyName } from './policies.js';
@@ -106,7 +109,25 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
     sloMissed: false,
   }));
 
-  const queue = new PendingQueue<Waiting>((w) => String(w.index));
+  const shapes = jobs.map((sim) => shapeKey(sim.job));
+  const queue = new ShapeQueue<Waiting>({
+    seqOf: (w) => w.seq,
+    priorityOf: (w) => jobs[w.index]!.priority,
+    shapeOf: (w) => shapes[w.index]!,
+  });
+  /** Queue entries by job index, while the job waits. */
+  const queued = new Map<number, Waiting>();
+  const enqueue = (index: number): void => {
+    const w = { seq: index, index, tried: false };
+    queued.set(index, w);
+    queue.add(w);
+  };
+  const dequeue = (index: number): void => {
+    const w = queued.get(index);
+    if (!w) return;
+    queued.delete(index);
+    queue.remove(w);
+  };
   const departures = new DepartureHeap();
   const freed = new Set<PlacementNode>();
   const capacity = sum(nodes.map((n) => n));
@@ -133,7 +154,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
     out.latencyMs = (clockS - out.arrivalS) * 1000 + (verdict.cost?.estimatedLatencyMs ?? 0);
     out.sloMissed = out.latencyMs > sim.job.maxLatencyMs;
     costUsd += verdict.cost?.totalCostUsd ?? 0;
-    queue.remove(String(index));
+    dequeue(index);
     departures.push({
       endS: clockS + sim.runtimeS,
       seq: departureSeq++,
@@ -144,23 +165,34 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
 
   const refuse = (index: number, overBudget: boolean): void => {
     outcomes[index]!.fate = overBudget ? 'over-budget' : 'unschedulable';
-    queue.remove(String(index));
+    dequeue(index);
   };
 
+  // A group whose head finds no node is passed over whole: its jobs would find none either.
   const greedyPass = (): void => {
     const news = [...freed];
-    for (const w of queue.ordered()) {
+    const pass = queue.pass();
+    for (let w = pass.next(); w !== undefined; w = pass.next()) {
       const offer = w.tried ? news : nodes;
       if (offer.length === 0) continue;
       const choice = selector.choose(jobs[w.index]!.job, offer, input.transfer);
-      if (choice.chosen) start(w.index, choice.chosen);
-      else if (!w.tried && choice.neverFits) refuse(w.index, choice.overBudget);
+      if (choice.chosen) {
+        start(w.index, choice.chosen);
+        pass.placed();
+      } else if (!w.tried && choice.neverFits) {
+        refuse(w.index, choice.overBudget);
+        pass.placed();
+      }
       w.tried = true;
     }
   };
 
+  /** The waiting jobs of the top priority as one batch, as the scheduler's startBatch. */
   const batchPass = (): void => {
-    const waiting = [...queue.ordered()];
+    const head = queue.peek(queue.size);
+    const top = jobs[head[0]!.index]!.priority;
+    const waiting = head.filter((w) => jobs[w.index]!.priority === top);
+    if (waiting.length < batchOptions.minJobs) return;
     const anyNew = waiting.some((w) => !w.tried);
     const offer = anyNew ? nodes : [...freed];
     if (offer.length === 0) return;
@@ -174,7 +206,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
     const byJobId = new Map(waiting.map((w) => [jobs[w.index]!.job.jobId, w]));
     for (const p of result.placements) start(byJobId.get(p.jobId)!.index, p.verdict);
     for (const w of waiting) {
-      if (!w.tried && queue.has(String(w.index))) {
+      if (!w.tried && queued.has(w.index)) {
         const choice = selector.choose(jobs[w.index]!.job, nodes, input.transfer);
         if (choice.neverFits) refuse(w.index, choice.overBudget);
       }
@@ -184,7 +216,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
 
   const pass = (): void => {
     if (input.policy === 'tgp' && queue.size >= batchOptions.minJobs) batchPass();
-    else if (queue.size > 0) greedyPass();
+    if (queue.size > 0) greedyPass();
     freed.clear();
   };
 
@@ -207,7 +239,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
   // Static batch: the whole workload waits at t=0 before the first pass.
   let nextArrival = 0;
   if (input.backlog) {
-    jobs.forEach((s, index) => queue.add({ seq: index, index, tried: false }, s.priority));
+    jobs.forEach((_, index) => enqueue(index));
     nextArrival = jobs.length;
     pass();
     record();
@@ -240,7 +272,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationRun> {
       } else if (queue.size === 0 && choice.chosen) {
         start(index, choice.chosen);
       } else {
-        queue.add({ seq: index, index, tried: false }, sim.priority);
+        enqueue(index);
         passWanted = true;
       }
     }
