@@ -144,9 +144,29 @@ function decodePlacement(raw: unknown): PlacementRecord {
   };
 }
 
-/** The record as the store keeps it. */
+const specTexts = new WeakMap<JobSpec, string>();
+
+/**
+ * The spec as the store keeps it (StoredJob.spec): its fields that differ from the empty
+ * spec, as JSON, without the job id. Specs submitted alike give one text.
+ */
+export function specText(spec: JobSpec): string {
+  let text = specTexts.get(spec);
+  if (text === undefined) {
+    text = JSON.stringify(encodeSpec({ ...spec, jobId: '' }));
+    specTexts.set(spec, text);
+  }
+  return text;
+}
+
+/** A spec from its stored text and the job id. */
+export function specFromText(text: string, jobId: string): JobSpec {
+  return decodeSpec({ ...(JSON.parse(text) as Record<string, unknown>), jobId });
+}
+
+/** The record as the store keeps it, without the spec (see specText). */
 export function encodeJob(job: JobRecord): unknown {
-  const out: Record<string, unknown> = { [FORM]: FORM_VERSION, spec: encodeSpec(job.spec) };
+  const out: Record<string, unknown> = { [FORM]: FORM_VERSION };
   const defaults = RECORD_DEFAULTS as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(job)) {
     if (key === 'spec' || value === undefined || value === defaults[key]) continue;
@@ -162,46 +182,42 @@ export function decodeSpec(raw: unknown): JobSpec {
   return { ...SPEC_DEFAULTS, ...(raw as Partial<JobSpec>) };
 }
 
-/** What a stored job waiting for its first placement holds; see waitingOf(). */
+/** What a stored job waiting for its first placement holds besides its spec. */
 export interface StoredWaiting {
-  /** The spec in compact form. */
-  spec: Record<string, unknown>;
   submittedAtMs: number;
   reason: string;
 }
 
-const WAITING_KEYS = new Set([FORM, 'spec', 'seq', 'submittedAtMs', 'reason']);
+const WAITING_KEYS = new Set([FORM, 'seq', 'submittedAtMs', 'reason']);
 
 /**
  * The parts of a stored record when it is a job waiting for its first placement (in the
- * compact form, nothing but spec, seq, submission time and reason); otherwise undefined.
- * Lets recovery pack such jobs without building their records.
+ * compact form, nothing but seq, submission time and reason); otherwise undefined. Lets
+ * recovery pack such jobs without building their records.
  */
 export function waitingOf(raw: unknown): StoredWaiting | undefined {
   const stored = raw as Record<string, unknown>;
   if (stored[FORM] === undefined) return undefined;
   for (const key in stored) if (!WAITING_KEYS.has(key)) return undefined;
   return {
-    spec: stored.spec as Record<string, unknown>,
     submittedAtMs: (stored.submittedAtMs as number | undefined) ?? 0,
     reason: (stored.reason as string | undefined) ?? '',
   };
 }
 
-/** A record from the store, in the compact form or the earlier plain one. */
-export function decodeJob(raw: unknown): JobRecord {
+/** A record from the store, in the compact form or the earlier plain one, with its spec. */
+export function decodeJob(raw: unknown, spec: JobSpec): JobRecord {
   const stored = raw as Record<string, unknown>;
   if (stored[FORM] === undefined) {
     const plain = stored as unknown as JobRecord;
-    return { ...RECORD_DEFAULTS, ...plain };
+    return { ...RECORD_DEFAULTS, ...plain, spec };
   }
   // Fields in the order newJob() gives them, so that all records share one object shape.
-  const job = { spec: undefined, seq: 0, ...RECORD_DEFAULTS } as Record<string, unknown>;
+  const job = { spec, seq: 0, ...RECORD_DEFAULTS } as Record<string, unknown>;
   for (const key in stored) {
-    if (key === FORM) continue;
+    if (key === FORM || key === 'spec') continue;
     const value = stored[key];
-    if (key === 'spec') job.spec = decodeSpec(value);
-    else if (key === 'placement') job.placement = decodePlacement(value);
+    if (key === 'placement') job.placement = decodePlacement(value);
     else if (key === 'estimated' || key === 'actual') job[key] = costOf(value as CostRow);
     else job[key] = value;
   }

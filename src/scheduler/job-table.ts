@@ -10,13 +10,14 @@ import { shapeKey } from '../placement/engine.js';
 import type { PlacementJob } from '../placement/types.js';
 import {
   blankRecord,
-  decodeSpec,
-  encodeSpec,
   internSpec,
   internText,
+  specFromText,
+  specText,
   type StoredWaiting,
 } from './job-codec.js';
 import type { JobRecord, JobStateName } from './job-record.js';
+import { IdTable } from './id-table.js';
 import { WaitingJobs } from './waiting-jobs.js';
 
 /** What the pending queue holds: a job's record, or the slot of one never placed. */
@@ -32,48 +33,34 @@ function isFreshWaiting(job: JobRecord): boolean {
   return true;
 }
 
-/** A spec's placement job, shape and priority: equal for specs that differ only by id. */
-interface Template {
-  placement: PlacementJob;
-  shape: string;
-  priority: number;
-}
-
-/** Specs in compact JSON begin with the job id, which never needs escaping. */
-const ID_PREFIX = '{"jobId":"';
-
 export class JobTable {
-  private readonly byId = new Map<string, JobRecord | number>();
+  /** Jobs with a record: every job but the packed waiting ones never asked for. */
+  private readonly records = new Map<string, JobRecord>();
   private readonly waiting = new WaitingJobs();
-  /** Templates by the spec's JSON without its id, for recovery. */
-  private readonly templates = new Map<string, Template>();
+  /** Slots whose job also has a record now (asked for while it waits). */
+  private built = 0;
 
   /** `placementOf` gives a spec as placement sees it (scheduler.ts placementJob). */
   constructor(private readonly placementOf: (spec: JobSpec) => PlacementJob) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.records.size + this.waiting.size - this.built;
   }
 
   has(jobId: string): boolean {
-    return this.byId.has(jobId);
+    return this.records.has(jobId) || this.waiting.find(jobId) >= 0;
   }
 
   /** The job's full record, built (once) from its slot if it is a packed waiting job. */
   get(jobId: string): JobRecord | undefined {
-    const entry = this.byId.get(jobId);
-    if (typeof entry !== 'number') return entry;
-    const slot = entry;
-    const job = blankRecord(internSpec(this.waiting.spec(slot)), this.waiting.seq(slot));
-    job.submittedAtMs = this.waiting.submittedAtMs(slot);
-    job.reason = this.waiting.reason(slot);
-    // The slot stays while the queue holds it; the record now speaks for the job.
-    this.byId.set(jobId, job);
-    return job;
+    const known = this.records.get(jobId);
+    if (known) return known;
+    const slot = this.waiting.find(jobId);
+    return slot < 0 ? undefined : this.build(slot, jobId);
   }
 
   set(job: JobRecord): void {
-    this.byId.set(job.spec.jobId, job);
+    this.records.set(job.spec.jobId, job);
   }
 
   /**
@@ -81,68 +68,61 @@ export class JobTable {
    * is then the caller's alone. Returns undefined (and keeps the record) for any other job.
    */
   park(job: JobRecord, shape: string, placement: PlacementJob): number | undefined {
-    if (!isFreshWaiting(job)) return undefined;
     const spec = job.spec;
-    const json = JSON.stringify(encodeSpec(spec));
-    const slot = this.waiting.add(
-      spec.jobId,
-      json,
-      spec.priority,
-      job.seq,
-      job.submittedAtMs,
-      job.reason,
-      shape,
-      placement,
-    );
-    this.byId.set(spec.jobId, slot);
+    if (!isFreshWaiting(job) || !IdTable.fits(spec.jobId)) return undefined;
+    const template = { text: specText(spec), placement, shape, priority: spec.priority };
+    const slot = this.waiting.add(spec.jobId, template, job.seq, job.submittedAtMs, job.reason);
+    this.records.delete(spec.jobId);
     return slot;
   }
 
   /**
    * Keeps a stored job waiting for its first placement as a slot, without building its
-   * record; returns the slot. Jobs submitted together differ only by id, so their shape
-   * is worked out once per distinct rest of the spec.
+   * record; returns the slot, or undefined when the job cannot be packed (the caller then
+   * builds its record). Jobs submitted alike share one spec text, whose placement shape is
+   * worked out once.
    */
-  addStoredWaiting(jobId: string, seq: number, stored: StoredWaiting): number {
-    const json = JSON.stringify(stored.spec);
-    let rest: string | undefined;
-    if (json.startsWith(ID_PREFIX)) rest = json.slice(json.indexOf('"', ID_PREFIX.length) + 1);
-    let template = rest === undefined ? undefined : this.templates.get(rest);
+  addStoredWaiting(
+    jobId: string,
+    seq: number,
+    text: string,
+    stored: StoredWaiting,
+  ): number | undefined {
+    if (!IdTable.fits(jobId)) return undefined;
+    let template = this.waiting.template(text);
     if (!template) {
-      const placement = this.placementOf(decodeSpec(stored.spec));
-      const priority = (stored.spec.priority as number | undefined) ?? 0;
-      template = { placement, shape: shapeKey(placement), priority };
-      if (rest !== undefined) {
-        if (this.templates.size >= 4096) this.templates.clear();
-        this.templates.set(rest, template);
-      }
+      const spec = specFromText(text, jobId);
+      const placement = this.placementOf(spec);
+      template = { text, placement, shape: shapeKey(placement), priority: spec.priority };
     }
-    const { placement, shape, priority } = template;
     const reason = internText(stored.reason);
-    const slot = this.waiting.add(
-      jobId,
-      json,
-      priority,
-      seq,
-      stored.submittedAtMs,
-      reason,
-      shape,
-      placement,
-    );
-    this.byId.set(jobId, slot);
-    return slot;
+    return this.waiting.add(jobId, template, seq, stored.submittedAtMs, reason);
+  }
+
+  /** Builds the record of a packed job; the slot stays queued, the record speaks for it. */
+  private build(slot: number, jobId: string): JobRecord {
+    const job = blankRecord(internSpec(this.waiting.spec(slot)), this.waiting.seq(slot));
+    job.submittedAtMs = this.waiting.submittedAtMs(slot);
+    job.reason = this.waiting.reason(slot);
+    this.records.set(jobId, job);
+    this.waiting.markBuilt(slot);
+    this.built++;
+    return job;
   }
 
   /** The record behind a queue item (built now if it was a slot). */
   resolve(item: Waiting): JobRecord {
-    return typeof item === 'number' ? this.get(this.waiting.jobId(item))! : item;
+    if (typeof item !== 'number') return item;
+    const jobId = this.waiting.jobId(item);
+    return this.waiting.isBuilt(item) ? this.records.get(jobId)! : this.build(item, jobId);
   }
 
-  /** A queue item left the queue: its slot, if it had one, is freed. */
+  /** A queue item left the queue: its slot, if it had one, is freed (its record stays). */
   release(item: Waiting): void {
     if (typeof item !== 'number') return;
     this.resolve(item);
     this.waiting.remove(item);
+    this.built--;
   }
 
   jobIdOf(item: Waiting): string {
@@ -170,32 +150,78 @@ export class JobTable {
   /** Why a queue item waits, without building its record. */
   reasonOf(item: Waiting): string {
     if (typeof item !== 'number') return item.reason;
-    const entry = this.byId.get(this.waiting.jobId(item));
-    return typeof entry === 'number' ? this.waiting.reason(item) : entry!.reason;
+    if (!this.waiting.isBuilt(item)) return this.waiting.reason(item);
+    return this.records.get(this.waiting.jobId(item))!.reason;
   }
 
-  /** Jobs per state, slots counted as PENDING without building their records. */
+  /** Jobs per state, packed jobs counted as PENDING without building their records. */
   countByState(): Map<JobStateName, number> {
     const counts = new Map<JobStateName, number>();
-    for (const entry of this.byId.values()) {
-      const state = typeof entry === 'number' ? 'PENDING' : entry.state;
-      counts.set(state, (counts.get(state) ?? 0) + 1);
+    for (const job of this.records.values()) {
+      counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
     }
+    const packed = this.waiting.size - this.built;
+    if (packed > 0) counts.set('PENDING', (counts.get('PENDING') ?? 0) + packed);
     return counts;
   }
 
-  /** Jobs in the given states (all when empty), newest first, at most `limit`. */
+  /** Jobs in the given states (all when empty), newest (highest seq) first, at most `limit`. */
   list(states: ReadonlySet<JobStateName>, limit: number, nodeId = ''): JobRecord[] {
-    const out: JobRecord[] = [];
-    const all = [...this.byId.entries()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const [jobId, entry] = all[i]!;
-      const state = typeof entry === 'number' ? 'PENDING' : entry.state;
-      const on = typeof entry === 'number' ? '' : entry.nodeId;
-      if (states.size > 0 && !states.has(state)) continue;
-      if (nodeId !== '' && on !== nodeId) continue;
-      out.push(this.get(jobId)!);
+    const newest = new NewestFirst<JobRecord | number>(limit);
+    for (const job of this.records.values()) {
+      if (states.size > 0 && !states.has(job.state)) continue;
+      if (nodeId !== '' && job.nodeId !== nodeId) continue;
+      newest.offer(job.seq, job);
     }
-    return out;
+    if ((states.size === 0 || states.has('PENDING')) && nodeId === '') {
+      this.waiting.forEach((slot) => {
+        if (!this.waiting.isBuilt(slot)) newest.offer(this.waiting.seq(slot), slot);
+      });
+    }
+    return newest.take().map((item) => this.resolve(item));
+  }
+}
+
+/** Keeps the `limit` items of highest seq offered (a min-heap on seq). */
+class NewestFirst<T> {
+  private readonly heap: { seq: number; item: T }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  offer(seq: number, item: T): void {
+    const heap = this.heap;
+    if (this.limit <= 0) return;
+    if (heap.length === this.limit) {
+      if (seq <= heap[0]!.seq) return;
+      heap[0] = { seq, item };
+      this.down(0);
+      return;
+    }
+    heap.push({ seq, item });
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.seq <= heap[i]!.seq) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  /** The items kept, highest seq first. */
+  take(): T[] {
+    return [...this.heap].sort((a, b) => b.seq - a.seq).map((e) => e.item);
+  }
+
+  private down(i: number): void {
+    const heap = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let low = i;
+      if (l < heap.length && heap[l]!.seq < heap[low]!.seq) low = l;
+      if (r < heap.length && heap[r]!.seq < heap[low]!.seq) low = r;
+      if (low === i) return;
+      [heap[i], heap[low]] = [heap[low]!, heap[i]!];
+      i = low;
+    }
   }
 }

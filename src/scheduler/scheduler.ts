@@ -15,7 +15,7 @@ import { BatchThread, type BatchOutcome } from '../placement/batch-thread.js';
 import { snapshotNode } from '../placement/class-lp.js';
 import { PlacementEngine, shapeKey } from '../placement/engine.js';
 import type { Decision, PlacementJob, ResourceAmounts } from '../placement/types.js';
-import type { Store, StoredEvent } from '../store/store.js';
+import type { Store, StoredEvent, StoredJob } from '../store/store.js';
 import { WriteQueue } from '../store/write-queue.js';
 import type { Logger } from '../util/log.js';
 import { EventBus } from './event-bus.js';
@@ -25,6 +25,8 @@ import {
   encodeJob,
   internSpec,
   internText,
+  specFromText,
+  specText,
   waitingOf,
 } from './job-codec.js';
 import { JobTable, type Waiting } from './job-table.js';
@@ -190,26 +192,30 @@ export class Scheduler {
       this.track(node);
     }
 
-    for (const stored of snapshot.jobs) {
-      // Most of a long queue waits for its first placement: packed straight from the row.
-      const waiting = waitingOf(stored.record);
-      if (waiting) {
-        this.pending.add(this.jobs.addStoredWaiting(stored.jobId, stored.seq, waiting));
-        continue;
-      }
-      const job = decodeJob(stored.record);
-      internSpec(job.spec);
-      job.reason = internText(job.reason);
-      this.jobs.set(job);
-      if (job.state === 'PENDING') this.queue(job);
-      if (ACTIVE.has(job.state))
-        this.nodes.get(job.nodeId)?.allocate(job.spec.jobId, demandOf(job));
+    for await (const page of snapshot.jobs) {
+      for (const stored of page) this.recoverJob(stored);
     }
     this.log.info(
       { jobs: this.jobs.size, pending: this.pending.size, nodes: this.nodes.size },
       'state recovered',
     );
     this.requestPlacement();
+  }
+
+  private recoverJob(stored: StoredJob): void {
+    // Most of a long queue waits for its first placement: packed straight from the row.
+    const { jobId, seq, spec } = stored;
+    const waiting = waitingOf(stored.record);
+    const slot = waiting && this.jobs.addStoredWaiting(jobId, seq, spec, waiting);
+    if (slot !== undefined) {
+      this.pending.add(slot);
+      return;
+    }
+    const job = decodeJob(stored.record, internSpec(specFromText(spec, jobId)));
+    job.reason = internText(job.reason);
+    this.jobs.set(job);
+    if (job.state === 'PENDING') this.queue(job);
+    if (ACTIVE.has(job.state)) this.nodes.get(job.nodeId)?.allocate(jobId, demandOf(job));
   }
 
   async close(): Promise<void> {
@@ -900,6 +906,7 @@ export class Scheduler {
       jobId: job.spec.jobId,
       seq: job.seq,
       state: job.state,
+      spec: specText(job.spec),
       record: encodeJob(job),
     });
   }

@@ -1,25 +1,32 @@
 /**
  * Jobs waiting for their first placement, packed. Such a job is its spec plus a seq, a
- * submission time and a reason, so it is kept as a slot: the spec protobuf-encoded into a
- * shared byte arena, the numbers in typed arrays, the id, reason and placement shape as
- * references to strings shared between jobs. A million waiting jobs then hold a million
- * job-id strings and little else on the JavaScript heap, which keeps the heap small and
- * unbroken by the garbage that submitting them leaves behind.
+ * submission time and a reason, and the specs of a long queue are nearly all alike: jobs
+ * submitted together differ only by id. So a job is kept as a slot: the numbers in typed
+ * arrays, the id in an off-heap table (id-table.ts), the reason as a reference to a shared
+ * string, and the rest of its spec as the index of a template (the spec's stored text
+ * without the id, with its placement job and shape) that every job of that text shares. A
+ * million waiting jobs then take about 80 bytes each and almost nothing of the heap, which
+ * keeps the process small and quick to rebuild after a restart.
  */
 import type { JobSpec } from '../api/gen/tgp/v1/tgp.js';
 import type { PlacementJob } from '../placement/types.js';
-import { decodeSpec } from './job-codec.js';
+import { IdTable } from './id-table.js';
+import { specFromText } from './job-codec.js';
 
-/** Bytes per arena chunk; a chunk is dropped once none of its specs is waiting. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
-
-/** The placement job of a shape, with the number of waiting jobs of that shape. */
-interface ShapeEntry {
-  /** The shape key, one string for all slots of the shape. */
+/** The rest of a spec, shared by the jobs whose spec differs only by id. */
+export interface SpecTemplate {
+  /** The spec's stored text (job-codec.ts specText). */
+  text: string;
+  /** The spec as placement sees it, its id left empty (placement never reads it). */
+  placement: PlacementJob;
+  /** Placement shape (engine.ts shapeKey). */
   shape: string;
-  job: PlacementJob;
+  priority: number;
+}
+
+interface TemplateEntry extends SpecTemplate {
+  index: number;
+  /** Slots using it; the template goes with the last of them. */
   waiting: number;
 }
 
@@ -27,101 +34,94 @@ export class WaitingJobs {
   private capacity = 1024;
   private seqs = new Float64Array(this.capacity);
   private submitted = new Float64Array(this.capacity);
-  private priorities = new Int32Array(this.capacity);
-  private chunkAt = new Int32Array(this.capacity);
-  private offsetAt = new Int32Array(this.capacity);
-  private lengthAt = new Int32Array(this.capacity);
-  private readonly jobIds: (string | undefined)[] = [];
+  private templateAt = new Int32Array(this.capacity);
+  /** 1 while the slot holds a job; 2 once the job's record was built (job-table.ts). */
+  private status = new Uint8Array(this.capacity);
+  private readonly ids = new IdTable();
   private readonly reasons: string[] = [];
-  private readonly shapes: string[] = [];
   private readonly free: number[] = [];
   private next = 0;
   private count = 0;
 
-  private readonly chunks: (Uint8Array | undefined)[] = [];
-  /** Specs still waiting per chunk. */
-  private readonly chunkLive: number[] = [];
-  private writeOffset = CHUNK_BYTES;
-
-  /** One placement job per shape waiting: every job of a shape is placed the same way. */
-  private readonly shapeJobs = new Map<string, ShapeEntry>();
+  private readonly templates: (TemplateEntry | undefined)[] = [];
+  private readonly templateByText = new Map<string, TemplateEntry>();
+  private readonly freeTemplates: number[] = [];
 
   get size(): number {
     return this.count;
   }
 
-  /**
-   * Keeps a waiting job; returns its slot. `specJson` is the job's spec in the codec's
-   * compact form, as JSON text.
-   */
+  /** The template of a spec text, if a waiting job uses it (so its shape is known). */
+  template(text: string): SpecTemplate | undefined {
+    return this.templateByText.get(text);
+  }
+
+  /** Keeps a waiting job; returns its slot. `template` is known, or new with this job. */
   add(
     jobId: string,
-    specJson: string,
-    priority: number,
+    template: SpecTemplate,
     seq: number,
     submittedAtMs: number,
     reason: string,
-    shape: string,
-    placement: PlacementJob,
   ): number {
     const slot = this.free.pop() ?? this.next++;
     if (slot >= this.capacity) this.grow();
-    // Room for the worst case, three bytes per UTF-16 unit.
-    const most = specJson.length * 3;
-    if (this.writeOffset + most > CHUNK_BYTES) {
-      this.chunks.push(new Uint8Array(Math.max(CHUNK_BYTES, most)));
-      this.chunkLive.push(0);
-      this.writeOffset = 0;
-    }
-    const chunk = this.chunks.length - 1;
-    const { written } = utf8.encodeInto(specJson, this.chunks[chunk]!.subarray(this.writeOffset));
-    this.chunkLive[chunk]!++;
-    this.chunkAt[slot] = chunk;
-    this.offsetAt[slot] = this.writeOffset;
-    this.lengthAt[slot] = written;
-    this.writeOffset += written;
-
+    const entry = this.templateFor(template);
+    entry.waiting++;
+    this.templateAt[slot] = entry.index;
     this.seqs[slot] = seq;
     this.submitted[slot] = submittedAtMs;
-    this.priorities[slot] = priority;
     this.reasons[slot] = reason;
-    let entry = this.shapeJobs.get(shape);
-    if (entry) entry.waiting++;
-    else {
-      entry = { shape, job: { ...placement, jobId: '' }, waiting: 1 };
-      this.shapeJobs.set(shape, entry);
-    }
-    this.shapes[slot] = entry.shape;
-    this.jobIds[slot] = jobId;
+    this.ids.set(jobId, slot);
+    this.status[slot] = 1;
     this.count++;
     return slot;
   }
 
-  /** Frees the slot; its spec bytes are dropped with their chunk. */
+  /** The slot of a waiting job, or -1. */
+  find(jobId: string): number {
+    return this.ids.find(jobId);
+  }
+
+  /** Marks the slot's job as having a record of its own now (it stays queued here). */
+  markBuilt(slot: number): void {
+    this.status[slot] = 2;
+  }
+
+  /** True once markBuilt was called for the slot's job. */
+  isBuilt(slot: number): boolean {
+    return this.status[slot] === 2;
+  }
+
+  /** Calls `visit` with every slot holding a job. */
+  forEach(visit: (slot: number) => void): void {
+    for (let slot = 0; slot < this.next; slot++) if (this.status[slot] !== 0) visit(slot);
+  }
+
+  /** Frees the slot, and its template with the last job that used it. */
   remove(slot: number): void {
-    if (this.jobIds[slot] === undefined) return;
-    this.jobIds[slot] = undefined;
-    const shape = this.shapes[slot]!;
-    const entry = this.shapeJobs.get(shape);
-    if (entry && --entry.waiting === 0) this.shapeJobs.delete(shape);
+    if (this.status[slot] === 0) return;
+    this.status[slot] = 0;
+    this.ids.remove(slot);
     this.reasons[slot] = '';
-    this.shapes[slot] = '';
-    const chunk = this.chunkAt[slot]!;
-    if (--this.chunkLive[chunk]! === 0 && chunk < this.chunks.length - 1) {
-      this.chunks[chunk] = undefined;
+    const entry = this.entry(slot);
+    if (--entry.waiting === 0) {
+      this.templates[entry.index] = undefined;
+      this.templateByText.delete(entry.text);
+      this.freeTemplates.push(entry.index);
     }
     this.free.push(slot);
     this.count--;
   }
 
   jobId(slot: number): string {
-    return this.jobIds[slot]!;
+    return this.ids.idOf(slot);
   }
   seq(slot: number): number {
     return this.seqs[slot]!;
   }
   priority(slot: number): number {
-    return this.priorities[slot]!;
+    return this.entry(slot).priority;
   }
   submittedAtMs(slot: number): number {
     return this.submitted[slot]!;
@@ -129,23 +129,38 @@ export class WaitingJobs {
   reason(slot: number): string {
     return this.reasons[slot]!;
   }
-  setReason(slot: number, reason: string): void {
-    this.reasons[slot] = reason;
-  }
   shape(slot: number): string {
-    return this.shapes[slot]!;
+    return this.entry(slot).shape;
   }
   /** The job as placement sees it (its id left empty; placement never reads it). */
   placement(slot: number): PlacementJob {
-    return this.shapeJobs.get(this.shapes[slot]!)!.job;
+    return this.entry(slot).placement;
   }
 
-  /** The spec, read back from the arena. */
+  /** The spec, rebuilt from the template's text and the id. */
   spec(slot: number): JobSpec {
-    const chunk = this.chunks[this.chunkAt[slot]!]!;
-    const start = this.offsetAt[slot]!;
-    const text = fromUtf8.decode(chunk.subarray(start, start + this.lengthAt[slot]!));
-    return decodeSpec(JSON.parse(text) as unknown);
+    return specFromText(this.entry(slot).text, this.ids.idOf(slot));
+  }
+
+  private entry(slot: number): TemplateEntry {
+    return this.templates[this.templateAt[slot]!]!;
+  }
+
+  private templateFor(template: SpecTemplate): TemplateEntry {
+    const known = this.templateByText.get(template.text);
+    if (known) return known;
+    const index = this.freeTemplates.pop() ?? this.templates.length;
+    const entry: TemplateEntry = {
+      text: template.text,
+      placement: { ...template.placement, jobId: '' },
+      shape: template.shape,
+      priority: template.priority,
+      index,
+      waiting: 0,
+    };
+    this.templates[index] = entry;
+    this.templateByText.set(entry.text, entry);
+    return entry;
   }
 
   private grow(): void {
@@ -157,10 +172,10 @@ export class WaitingJobs {
     };
     this.seqs = widen(this.seqs, (n) => new Float64Array(n));
     this.submitted = widen(this.submitted, (n) => new Float64Array(n));
-    this.priorities = widen(this.priorities, (n) => new Int32Array(n));
-    this.chunkAt = widen(this.chunkAt, (n) => new Int32Array(n));
-    this.offsetAt = widen(this.offsetAt, (n) => new Int32Array(n));
-    this.lengthAt = widen(this.lengthAt, (n) => new Int32Array(n));
+    this.templateAt = widen(this.templateAt, (n) => new Int32Array(n));
+    const status = new Uint8Array(cap);
+    status.set(this.status);
+    this.status = status;
     this.capacity = cap;
   }
 }

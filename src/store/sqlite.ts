@@ -6,22 +6,38 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Snapshot, Store, StoredEvent, StoredLogChunk, WriteBatch } from './store.js';
+import type {
+  Snapshot,
+  Store,
+  StoredEvent,
+  StoredJob,
+  StoredLogChunk,
+  WriteBatch,
+} from './store.js';
 
-/** Version of the schema below, in PRAGMA user_version. */
-const SCHEMA_VERSION = 1;
+/**
+ * Version of the schema below, in PRAGMA user_version. 0: jobs keyed by job_id, the spec
+ * inside the record; 1: keyed by seq; 2: the spec in a column of its own.
+ */
+const SCHEMA_VERSION = 2;
+
+/** Jobs read per page of a snapshot. */
+const LOAD_PAGE_ROWS = 10_000;
 
 /**
  * Jobs are keyed by seq, the rowid, so that loading them in arrival order is a plain scan
  * of the table (a million rows in well under a second) rather than a sort.
  */
-const SCHEMA = `
+const JOBS_TABLE = `
 CREATE TABLE IF NOT EXISTS jobs (
   seq INTEGER PRIMARY KEY,
   job_id TEXT NOT NULL UNIQUE,
   state TEXT NOT NULL,
+  spec TEXT NOT NULL,
   record TEXT NOT NULL
-);
+);`;
+
+const SCHEMA = `${JOBS_TABLE}
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
   job_id TEXT NOT NULL,
@@ -85,7 +101,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
     const upsertJob = this.db.prepare(
-      `INSERT INTO jobs (job_id, seq, state, record) VALUES (?, ?, ?, ?)
+      `INSERT INTO jobs (job_id, seq, state, spec, record) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (seq) DO UPDATE SET state = excluded.state, record = excluded.record`,
     );
     const insertEvent = this.db.prepare(
@@ -105,7 +121,9 @@ export class SqliteStore implements Store {
     );
 
     this.commitTx = this.db.transaction((batch: WriteBatch) => {
-      for (const j of batch.jobs) upsertJob.run(j.jobId, j.seq, j.state, JSON.stringify(j.record));
+      for (const j of batch.jobs) {
+        upsertJob.run(j.jobId, j.seq, j.state, j.spec, JSON.stringify(j.record));
+      }
       for (const e of batch.events) {
         insertEvent.run(e.seq, e.jobId, e.atMs, e.type, e.message, e.attempt, e.state, e.nodeId);
       }
@@ -115,37 +133,69 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Rebuilds a jobs table of the first schema (keyed by job_id) keyed by seq. */
+  /**
+   * Brings a file of an earlier schema to this one, in one transaction: the jobs table is
+   * rebuilt keyed by seq with each spec moved out of its record into its own column, as
+   * the text the scheduler writes (compact JSON without the id).
+   */
   private migrate(): void {
-    if (this.db.pragma('user_version', { simple: true }) !== 0) return;
-    const columns = this.db.prepare<[], { name: string; pk: number }>(
-      "SELECT name, pk FROM pragma_table_info('jobs')",
-    );
-    const keyedById = columns.all().some((c) => c.name === 'job_id' && c.pk === 1);
-    if (!keyedById) return;
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const columns = this.db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('jobs')")
+      .all()
+      .map((c) => c.name);
+    if (version >= SCHEMA_VERSION || columns.length === 0 || columns.includes('spec')) return;
     this.db.transaction(() => {
-      this.db.exec('ALTER TABLE jobs RENAME TO jobs_by_id');
-      this.db.exec(SCHEMA);
-      this.db.exec(
-        `INSERT INTO jobs (seq, job_id, state, record)
-         SELECT seq, job_id, state, record FROM jobs_by_id ORDER BY seq`,
+      this.db.exec('ALTER TABLE jobs RENAME TO jobs_before');
+      this.db.exec(JOBS_TABLE);
+      const insert = this.db.prepare(
+        'INSERT INTO jobs (seq, job_id, state, spec, record) VALUES (?, ?, ?, ?, ?)',
       );
-      this.db.exec('DROP TABLE jobs_by_id');
+      const page = this.db
+        .prepare<[number, number], [number, string, string, string]>(
+          'SELECT seq, job_id, state, record FROM jobs_before WHERE seq > ? ORDER BY seq LIMIT ?',
+        )
+        .raw();
+      for (let after = Number.MIN_SAFE_INTEGER; ;) {
+        const rows = page.all(after, LOAD_PAGE_ROWS);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]![0];
+        for (const [seq, jobId, state, text] of rows) {
+          const record = JSON.parse(text) as Record<string, unknown>;
+          const spec = { ...(record.spec as Record<string, unknown> | undefined) };
+          delete spec.jobId;
+          delete record.spec;
+          insert.run(seq, jobId, state, JSON.stringify(spec), JSON.stringify(record));
+        }
+      }
+      this.db.exec('DROP TABLE jobs_before');
     })();
   }
 
   load(): Promise<Snapshot> {
-    // Rows one at a time, each record parsed as it comes, so the raw text of a million
-    // rows is never held at once.
-    const jobs: Snapshot['jobs'] = [];
-    const rows = this.db
-      .prepare<[], [number, string, string, string]>(
-        'SELECT seq, job_id, state, record FROM jobs ORDER BY seq',
+    // Page by page on the key, each page a query of its own: no cursor stays open while
+    // the reader works through a page.
+    const page = this.db
+      .prepare<[number, number], [number, string, string, string, string]>(
+        'SELECT seq, job_id, state, spec, record FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?',
       )
-      .raw()
-      .iterate();
-    for (const [seq, jobId, state, record] of rows) {
-      jobs.push({ jobId, seq, state, record: JSON.parse(record) as unknown });
+      .raw();
+    async function* jobs(): AsyncGenerator<StoredJob[]> {
+      let after = Number.MIN_SAFE_INTEGER;
+      for (;;) {
+        const rows = page.all(after, LOAD_PAGE_ROWS);
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]![0];
+        yield rows.map(([seq, jobId, state, spec, record]) => ({
+          jobId,
+          seq,
+          state,
+          spec,
+          record: JSON.parse(record) as unknown,
+        }));
+        // The reader is synchronous; let other work in between pages.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     const nodes = this.db
       .prepare<[], { node_id: string; record: string }>('SELECT node_id, record FROM nodes')
@@ -154,7 +204,7 @@ export class SqliteStore implements Store {
     const maxEvent = this.db.prepare<[], { m: number | null }>('SELECT MAX(seq) AS m FROM events');
     const maxJob = this.db.prepare<[], { m: number | null }>('SELECT MAX(seq) AS m FROM jobs');
     return Promise.resolve({
-      jobs,
+      jobs: jobs(),
       nodes,
       lastEventSeq: maxEvent.get()?.m ?? 0,
       lastJobSeq: maxJob.get()?.m ?? 0,

@@ -6,15 +6,21 @@
  * scheduler replicas implements the same methods, fencing each commit by the leader epoch.
  */
 
-/** A job as stored: the spec and every field of its lifecycle. */
+/** A job as stored: its spec and every field of its lifecycle. */
 export interface StoredJob {
   jobId: string;
   /** Arrival order, unique and increasing; ties in priority are broken by it. */
   seq: number;
-  /** JSON-safe job record (see scheduler/job-record.ts). */
-  record: unknown;
   /** Duplicated out of the record for indexed listing. */
   state: string;
+  /**
+   * The spec as JSON text without its id (scheduler/job-codec.ts writes and reads it),
+   * kept verbatim: jobs submitted alike share one text, and a restart groups a long queue by
+   * it without parsing each.
+   */
+  spec: string;
+  /** JSON-safe lifecycle record without the spec (see scheduler/job-codec.ts). */
+  record: unknown;
 }
 
 export interface StoredEvent {
@@ -57,7 +63,11 @@ export interface WriteBatch {
 }
 
 export interface Snapshot {
-  jobs: StoredJob[];
+  /**
+   * Every job in seq order, a page at a time, so a million of them are never held at once;
+   * read it once, before anything else is asked of the store.
+   */
+  jobs: AsyncIterable<StoredJob[]>;
   nodes: StoredNode[];
   lastEventSeq: number;
   lastJobSeq: number;
@@ -76,4 +86,11 @@ export interface Store {
 
 export function emptyBatch(): WriteBatch {
   return { jobs: [], events: [], nodes: [], logs: [], logTrims: [] };
+}
+
+/** Every job of a snapshot, in one array (tests and small stores). */
+export async function allJobs(snapshot: Snapshot): Promise<StoredJob[]> {
+  const out: StoredJob[] = [];
+  for await (const page of snapshot.jobs) out.push(...page);
+  return out;
 }

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JobSpec } from '../../src/api/gen/tgp/v1/tgp.js';
 import type { Cost } from '../../src/cost/formula.js';
-import { decodeJob, encodeJob, internSpec } from '../../src/scheduler/job-codec.js';
+import {
+  decodeJob,
+  encodeJob,
+  internSpec,
+  specFromText,
+  specText,
+  waitingOf,
+} from '../../src/scheduler/job-codec.js';
 import type { JobRecord } from '../../src/scheduler/job-record.js';
 
 const cost: Cost = {
@@ -100,9 +107,12 @@ function finished(): JobRecord {
   };
 }
 
-/** What the store does with a record: JSON out, JSON in. */
+/** What the store does with a record: JSON out, JSON in; the spec as its own text. */
 const throughStore = (job: JobRecord): JobRecord =>
-  decodeJob(JSON.parse(JSON.stringify(encodeJob(job))) as unknown);
+  decodeJob(
+    JSON.parse(JSON.stringify(encodeJob(job))) as unknown,
+    specFromText(specText(job.spec), job.spec.jobId),
+  );
 
 test('job codec gives back a waiting job field for field', () => {
   assert.deepEqual(throughStore(waiting()), waiting());
@@ -112,8 +122,23 @@ test('job codec gives back a finished job with its placement and costs', () => {
   assert.deepEqual(throughStore(finished()), finished());
 });
 
+test('job codec stores a spec without its id, one text for specs submitted alike', () => {
+  const a = waiting().spec;
+  const b = { ...a, jobId: 'j-2' };
+  assert.equal(specText(a), '{"command":["true"],"cpuCores":1,"memoryGb":2}');
+  assert.equal(specText(b), specText(a));
+  assert.deepEqual(specFromText(specText(b), 'j-2'), b);
+});
+
+test('job codec recognises a stored job waiting for its first placement', () => {
+  const stored = JSON.parse(JSON.stringify(encodeJob(waiting()))) as unknown;
+  const expected = { submittedAtMs: 1_700_000_000_000, reason: '0/0 nodes available' };
+  assert.deepEqual(waitingOf(stored), expected);
+  assert.equal(waitingOf(encodeJob(finished())), undefined);
+});
+
 test('job codec keeps a waiting job small', () => {
-  assert.ok(JSON.stringify(encodeJob(waiting())).length < 200);
+  assert.ok(JSON.stringify(encodeJob(waiting())).length < 100);
   const plain = JSON.stringify(finished()).length;
   assert.ok(JSON.stringify(encodeJob(finished())).length < plain * 0.7);
 });
@@ -121,7 +146,9 @@ test('job codec keeps a waiting job small', () => {
 test('job codec reads records of the earlier plain form', () => {
   const plain = JSON.parse(JSON.stringify(finished())) as Record<string, unknown>;
   delete plain.runOutputBytes;
-  const job = decodeJob(plain);
+  const spec = plain.spec as JobSpec;
+  delete plain.spec;
+  const job = decodeJob(plain, spec);
   assert.equal(job.runOutputBytes, 0);
   // Plain JSON had already dropped fields that were undefined, as a verdict's cost.
   const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));

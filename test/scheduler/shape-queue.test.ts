@@ -1,7 +1,7 @@
 /**
  * The shape-grouped pending queue against PendingQueue, whose order it must keep: a pass
- * that places every job gives them in priority, then arrival order, and a pass drops a
- * shape at its first miss while the other shapes go on in order.
+ * that places every job (and a peek at the head) gives them in priority, then arrival
+ * order, and a pass drops a shape at its first miss while the other shapes go on in order.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -68,6 +68,13 @@ test('shape queue passes jobs in the order PendingQueue keeps them', () => {
     }
     assert.equal(shaped.size, plain.size, `seed ${seed}`);
     const want = [...plain.ordered()].map((i) => i.id);
+    // peek gives the same order without taking anything out.
+    assert.deepEqual(
+      shaped.peek(25).map((i) => i.id),
+      want.slice(0, 25),
+      `seed ${seed}`,
+    );
+    assert.equal(shaped.size, plain.size, `seed ${seed}`);
     assert.deepEqual(drain(shaped), want, `seed ${seed}`);
     assert.equal(shaped.size, 0);
   }

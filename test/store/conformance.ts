@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { emptyBatch, type Store, type WriteBatch } from '../../src/store/store.js';
+import { allJobs, emptyBatch, type Store, type WriteBatch } from '../../src/store/store.js';
 
 export type OpenStore = (dir: string) => Promise<Store> | Store;
 
@@ -42,7 +42,7 @@ export function storeConformance(name: string, open: OpenStore): void {
     test(`${name} store loads an empty snapshot when new`, async () => {
       const store = await open(fresh());
       const snap = await store.load();
-      assert.deepEqual(snap.jobs, []);
+      assert.deepEqual(await allJobs(snap), []);
       assert.deepEqual(snap.nodes, []);
       assert.equal(snap.lastEventSeq, 0);
       assert.equal(snap.lastJobSeq, 0);
@@ -55,8 +55,8 @@ export function storeConformance(name: string, open: OpenStore): void {
       await store.commit(
         batch({
           jobs: [
-            { jobId: 'a', seq: 1, state: 'PENDING', record: { spec: { jobId: 'a' }, n: 1 } },
-            { jobId: 'b', seq: 2, state: 'RUNNING', record: { spec: { jobId: 'b' }, n: 2 } },
+            { jobId: 'a', seq: 1, state: 'PENDING', spec: '{}', record: { n: 1 } },
+            { jobId: 'b', seq: 2, state: 'RUNNING', spec: '{"cpuCores":2}', record: { n: 2 } },
           ],
           events: [event(1, 'a'), event(2, 'b'), event(3, 'a', 'QUEUED')],
           nodes: [{ nodeId: 'n1', record: { nodeId: 'n1', cpuCores: 2 } }],
@@ -67,10 +67,10 @@ export function storeConformance(name: string, open: OpenStore): void {
       const again = await open(dir);
       const snap = await again.load();
       assert.deepEqual(
-        snap.jobs.map((j) => [j.jobId, j.seq, j.state, j.record]),
+        (await allJobs(snap)).map((j) => [j.jobId, j.seq, j.state, j.spec, j.record]),
         [
-          ['a', 1, 'PENDING', { spec: { jobId: 'a' }, n: 1 }],
-          ['b', 2, 'RUNNING', { spec: { jobId: 'b' }, n: 2 }],
+          ['a', 1, 'PENDING', '{}', { n: 1 }],
+          ['b', 2, 'RUNNING', '{"cpuCores":2}', { n: 2 }],
         ],
       );
       assert.deepEqual(snap.nodes, [{ nodeId: 'n1', record: { nodeId: 'n1', cpuCores: 2 } }]);
@@ -94,15 +94,15 @@ export function storeConformance(name: string, open: OpenStore): void {
     test(`${name} store replaces a job record on a later commit and keeps its seq`, async () => {
       const store = await open(fresh());
       await store.commit(
-        batch({ jobs: [{ jobId: 'a', seq: 7, state: 'PENDING', record: { v: 1 } }] }),
+        batch({ jobs: [{ jobId: 'a', seq: 7, state: 'PENDING', spec: '{}', record: { v: 1 } }] }),
       );
       await store.commit(
-        batch({ jobs: [{ jobId: 'a', seq: 7, state: 'SUCCEEDED', record: { v: 2 } }] }),
+        batch({ jobs: [{ jobId: 'a', seq: 7, state: 'SUCCEEDED', spec: '{}', record: { v: 2 } }] }),
       );
-      const snap = await store.load();
-      assert.equal(snap.jobs.length, 1);
-      assert.equal(snap.jobs[0]?.state, 'SUCCEEDED');
-      assert.deepEqual(snap.jobs[0]?.record, { v: 2 });
+      const jobs = await allJobs(await store.load());
+      assert.equal(jobs.length, 1);
+      assert.equal(jobs[0]?.state, 'SUCCEEDED');
+      assert.deepEqual(jobs[0]?.record, { v: 2 });
       await store.close();
     });
 
@@ -112,12 +112,13 @@ export function storeConformance(name: string, open: OpenStore): void {
         jobId: `j${seq}`,
         seq,
         state: 'PENDING',
+        spec: '{}',
         record: { seq },
       }));
       await store.commit(batch({ jobs }));
       const snap = await store.load();
       assert.deepEqual(
-        snap.jobs.map((j) => j.seq),
+        (await allJobs(snap)).map((j) => j.seq),
         [1, 3, 5, 9],
       );
       await store.close();
@@ -130,13 +131,13 @@ export function storeConformance(name: string, open: OpenStore): void {
       await assert.rejects(
         store.commit(
           batch({
-            jobs: [{ jobId: 'x', seq: 1, state: 'PENDING', record: {} }],
+            jobs: [{ jobId: 'x', seq: 1, state: 'PENDING', spec: '{}', record: {} }],
             events: [event(1, 'x')],
           }),
         ),
       );
       const snap = await store.load();
-      assert.deepEqual(snap.jobs, []);
+      assert.deepEqual(await allJobs(snap), []);
       assert.equal(snap.lastEventSeq, 1);
       await store.close();
     });
