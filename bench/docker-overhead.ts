@@ -4,20 +4,20 @@
  * scheduler, beside a plain `docker run --rm --network none IMAGE true` timed in the same
  * run, on the same engine. Goal: TGP's path within 1.2x of `docker run` at the median.
  *
- *   node --import tsx bench/docker-overhead.ts [runs]
+ *   npm run bench -- docker
  *
  * The engine is DOCKER_HOST's, else the throwaway one of scripts/start-dockerd.sh (started
- * when needed). Prints the figures as JSON and writes bench/results/docker-overhead.json.
+ * when needed). bench/main.ts prints the figures and writes bench/results/docker.json.
  *
  * What each side counts: `docker run` includes the CLI's own start-up and, with --rm, the
  * container's removal; TGP's path includes the report's trip to the scheduler but not the
  * removal, which waits for the scheduler's confirmation (the next heartbeat) by design.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { SchedulerApi } from '../src/api/client.js';
 import { JobSpec, JobState } from '../src/api/gen/tgp/v1/tgp.js';
@@ -36,7 +36,6 @@ import { WorkerAgent } from '../src/worker/agent.js';
 const IMAGE = 'tgp-busybox:test';
 const GOAL_RATIO = 1.2;
 const SCRIPT = fileURLToPath(new URL('../scripts/start-dockerd.sh', import.meta.url));
-const RESULT = fileURLToPath(new URL('./results/docker-overhead.json', import.meta.url));
 
 interface Spread {
   medianMs: number;
@@ -245,23 +244,4 @@ export async function runDockerOverheadBench(runs = 20): Promise<DockerOverheadR
     for (const c of left) await docker.docker.getContainer(c.Id).remove({ force: true });
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function main(): Promise<void> {
-  const runs = Number(process.argv[2] ?? 20) || 20;
-  const result = await runDockerOverheadBench(runs);
-  const json = JSON.stringify(result, null, 2);
-  console.log(json);
-  mkdirSync(join(RESULT, '..'), { recursive: true });
-  writeFileSync(RESULT, `${json}\n`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
 }

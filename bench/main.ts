@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCostBench } from '../src/sim/bench.js';
+import { runDockerOverheadBench } from './docker-overhead.js';
 import { runOpenLoopBench, runRoundTripBench } from './latency.js';
 import { runMemoryBench } from './memory.js';
 import { runPlacementBench } from './placement.js';
@@ -121,35 +123,41 @@ const BENCHES: Record<string, Bench> = {
   },
 
   sim: async () => {
-    const path = '../src/sim/bench.js';
-    let mod: { runCostBench?: () => Promise<unknown> | unknown };
-    try {
-      mod = (await import(path)) as typeof mod;
-    } catch (err) {
-      return skipped(`src/sim/bench.ts is not there yet (${(err as Error).message})`);
-    }
-    if (typeof mod.runCostBench !== 'function') {
-      return skipped('src/sim/bench.ts exports no runCostBench()');
-    }
-    const result = await mod.runCostBench();
-    return { result, lines: [`cost on the Alibaba trace: see bench/results/sim.json`] };
+    const r = await runCostBench();
+    if ('skipped' in r) return skipped(r.reason);
+    const s = r.static;
+    const tgp = s.policies.tgp!;
+    const greedy = s.policies['tgp-greedy']!;
+    return {
+      result: r,
+      lines: [
+        `static batch of the Alibaba trace: LP bound $${s.lpBoundUsd.toLocaleString('en-US')}; ` +
+          `TGP $${tgp.totalUsd.toLocaleString('en-US')} (${tgp.aboveBoundPct}% above), ` +
+          `arrival-order greedy $${greedy.totalUsd.toLocaleString('en-US')} ` +
+          `(${greedy.aboveBoundPct}% above)`,
+        `replay: TGP saves ${r.replay.savingVsRoundRobinPct}% over round-robin and ` +
+          `${r.replay.savingVsSpreadPct}% over spread`,
+        `goal within 2% of the bound: ${verdict(s.goalWithin2PctOfBound)}; goal lowest cost in ` +
+          `the replay: ${verdict(r.replay.goalLowestCost)}; goal no more SLO misses than the ` +
+          `best: ${verdict(r.replay.goalNoMoreSloMissesThanBest)}`,
+      ],
+    };
   },
 
   docker: async () => {
     const unreachable = await dockerUnreachable();
     if (unreachable) return skipped(`no Docker engine reachable: ${unreachable}`);
-    const path = './docker-overhead.js';
-    let mod: { runDockerOverheadBench?: () => Promise<unknown> | unknown };
-    try {
-      mod = (await import(path)) as typeof mod;
-    } catch (err) {
-      return skipped(`bench/docker-overhead.ts is not there yet (${(err as Error).message})`);
-    }
-    if (typeof mod.runDockerOverheadBench !== 'function') {
-      return skipped('bench/docker-overhead.ts exports no runDockerOverheadBench()');
-    }
-    const result = await mod.runDockerOverheadBench();
-    return { result, lines: ['docker overhead: see bench/results/docker.json'] };
+    const r = await runDockerOverheadBench();
+    return {
+      result: r,
+      lines: [
+        `job running \`true\`, ${r.runs} runs: assignment to running p50 ` +
+          `${ms(r.tgpToRunning.medianMs)}, to exit reported p50 ` +
+          `${ms(r.tgpToExitReported.medianMs)}; docker run --rm p50 ${ms(r.dockerRun.medianMs)}`,
+        `goal TGP within ${r.goalRatio}x of docker run at the median: ratio ` +
+          `${r.ratioAtMedian}, ${verdict(r.withinGoal)}`,
+      ],
+    };
   },
 };
 

@@ -26,10 +26,50 @@ const STATIC_GOAL = 0.02;
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Runs the bench; returns a skipped note when the trace is not beside the repository. */
-export async function runCostBench(): Promise<object> {
+/** One policy in the static batch. */
+export interface StaticPolicy {
+  totalUsd: number;
+  aboveBoundPct: number;
+  firstPassJobs: number;
+  firstPassCostUsd: number;
+  sloMisses: number;
+  waitP95S: number;
+}
+
+export interface StaticSummary {
+  lpBoundUsd: number;
+  lpStatus: string;
+  lpJobsPlaced: number;
+  lpSolveMs: number;
+  policies: Record<string, StaticPolicy>;
+  firstBatch: unknown;
+  goalWithin2PctOfBound: boolean;
+}
+
+export interface ReplaySummary {
+  policies: Record<
+    string,
+    { totalUsd: number; sloMisses: number; waitP95S: number; gpuAllocationRatio: number }
+  >;
+  savingVsRoundRobinPct: number;
+  savingVsSpreadPct: number;
+  goalLowestCost: boolean;
+  goalNoMoreSloMissesThanBest: boolean;
+}
+
+export interface CostBenchResult {
+  name: 'cost';
+  dataset: string;
+  priceSheet: string;
+  static: StaticSummary;
+  replay: ReplaySummary;
+  wallMs: number;
+}
+
+/** Runs the bench; says why it was skipped when the trace is not beside the repository. */
+export async function runCostBench(): Promise<CostBenchResult | { skipped: true; reason: string }> {
   if (!existsSync(NODES_CSV) || !existsSync(PODS_CSV)) {
-    return { name: 'cost', skipped: true, reason: `Alibaba trace not found in ${DATA_DIR}` };
+    return { skipped: true, reason: `Alibaba trace not found in ${DATA_DIR}` };
   }
   const started = performance.now();
   const sheet = loadPriceSheet(PRICE_SHEET);
@@ -54,7 +94,7 @@ function byPolicy(report: SimulationReport): Record<string, PolicyReport> {
   return Object.fromEntries(report.policies.map((p) => [p.policy, p]));
 }
 
-function staticSummary(report: SimulationReport): object {
+function staticSummary(report: SimulationReport): StaticSummary {
   const bound = report.lpBound!;
   const above = (p: PolicyReport): number => p.costUsd.total / bound.objectiveUsd - 1;
   const policies = Object.fromEntries(
@@ -82,7 +122,7 @@ function staticSummary(report: SimulationReport): object {
   };
 }
 
-function replaySummary(report: SimulationReport): object {
+function replaySummary(report: SimulationReport): ReplaySummary {
   const all = byPolicy(report);
   const tgp = all.tgp!;
   const others = report.policies.filter((p) => p.policy !== 'tgp');
