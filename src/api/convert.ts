@@ -44,7 +44,11 @@ export function costToWire(cost: Cost | undefined): CostBreakdown | undefined {
   };
 }
 
-export function placementToWire(p: PlacementRecord | undefined): PlacementReport | undefined {
+/** The placement report; without per-node verdicts when `verdicts` is false. */
+export function placementToWire(
+  p: PlacementRecord | undefined,
+  verdicts = true,
+): PlacementReport | undefined {
   if (!p) return undefined;
   return {
     summary: p.summary,
@@ -52,7 +56,7 @@ export function placementToWire(p: PlacementRecord | undefined): PlacementReport
     nodesTotal: p.nodesTotal,
     nodesFeasible: p.nodesFeasible,
     decidedAtMs: p.decidedAtMs,
-    verdicts: p.verdicts.map((v) => ({
+    verdicts: (verdicts ? p.verdicts : []).map((v) => ({
       nodeId: v.nodeId,
       reason: v.reason,
       detail: v.detail,
@@ -87,7 +91,8 @@ export function eventToWire(e: StoredEvent): JobEvent {
   };
 }
 
-export function jobToWire(job: JobRecord, events: StoredEvent[] = []): Job {
+/** A job on the wire; `verdicts` false leaves out the placement's per-node verdicts. */
+export function jobToWire(job: JobRecord, events: StoredEvent[] = [], verdicts = true): Job {
   return {
     spec: job.spec,
     state: stateToWire(job.state),
@@ -103,7 +108,7 @@ export function jobToWire(job: JobRecord, events: StoredEvent[] = []): Job {
     startedAtMs: job.startedAtMs,
     finishedAtMs: job.finishedAtMs,
     actualRuntimeS: job.actualRuntimeS,
-    placement: placementToWire(job.placement),
+    placement: placementToWire(job.placement, verdicts),
     events: events.map(eventToWire),
   };
 }

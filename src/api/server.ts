@@ -65,7 +65,7 @@ function schedulerHandlers(s: Scheduler, log: Logger): SchedulerServer {
     submitJob: unary(log, async (req) => {
       if (!req.spec) throw new TgpError('INVALID_ARGUMENT', 'invalid spec: is required', 'spec');
       const { job, created } = await s.submit(req.spec);
-      return { job: jobToWire(job), created, error: '', errorCode: '' };
+      return { job: jobToWire(job, [], false), created, error: '', errorCode: '' };
     }),
 
     submitJobs: unary(log, async (req) => {
@@ -74,7 +74,7 @@ function schedulerHandlers(s: Scheduler, log: Logger): SchedulerServer {
         results: results.map((r) =>
           r instanceof TgpError
             ? { job: undefined, created: false, error: r.message, errorCode: r.code }
-            : { job: jobToWire(r.job), created: r.created, error: '', errorCode: '' },
+            : { job: jobToWire(r.job, [], false), created: r.created, error: '', errorCode: '' },
         ),
       };
     }),

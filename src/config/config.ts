@@ -18,6 +18,11 @@ export interface SchedulerConfig {
   nodeLostAfterMs: number;
   maxAttempts: number;
   logCapBytes: number;
+  /**
+   * Node verdicts kept with each placement (the chosen node and the cheapest others first,
+   * then rejected ones): what `tgp get-status` lists beside the one-line summary.
+   */
+  verdictsKept: number;
   /** Places a backlog of waiting jobs as one assignment (docs/simulator.md, batch placement). */
   batchPlacement: boolean;
   /** Most waiting jobs in one batch. */
@@ -82,6 +87,7 @@ export const SCHEDULER_DEFAULTS: SchedulerConfig = {
   nodeLostAfterMs: 30_000,
   maxAttempts: 3,
   logCapBytes: 1024 * 1024,
+  verdictsKept: 10,
   batchPlacement: true,
   batchMaxJobs: 5000,
   batchTimeLimitMs: 2000,
@@ -248,6 +254,7 @@ export function schedulerConfig(
     'nodeLostAfterMs',
     'maxAttempts',
     'logCapBytes',
+    'verdictsKept',
     'batchMaxJobs',
     'batchTimeLimitMs',
   ] as const) {

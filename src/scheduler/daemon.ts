@@ -23,7 +23,7 @@ export async function startScheduler(
     nodeLostAfterMs: config.nodeLostAfterMs,
     maxAttempts: config.maxAttempts,
     logCapBytes: config.logCapBytes,
-    verdictsKept: 20,
+    verdictsKept: config.verdictsKept,
     jobDefaults: config.jobDefaults,
     transfer: new TransferPrices(config.transfer),
     logger: log,

@@ -144,19 +144,12 @@ function decodePlacement(raw: unknown): PlacementRecord {
   };
 }
 
-const specTexts = new WeakMap<JobSpec, string>();
-
 /**
  * The spec as the store keeps it (StoredJob.spec): its fields that differ from the empty
  * spec, as JSON, without the job id. Specs submitted alike give one text.
  */
 export function specText(spec: JobSpec): string {
-  let text = specTexts.get(spec);
-  if (text === undefined) {
-    text = JSON.stringify(encodeSpec({ ...spec, jobId: '' }));
-    specTexts.set(spec, text);
-  }
-  return text;
+  return JSON.stringify(encodeSpec({ ...spec, jobId: '' }));
 }
 
 /** A spec from its stored text and the job id. */

@@ -284,6 +284,10 @@ export interface SubmitJobRequest {
 }
 
 export interface SubmitJobResponse {
+  /**
+   * The job as accepted. Its placement carries the summary, the chosen node and the counts
+   * but no per-node verdicts, which keeps replies small at high rates: GetJob has them.
+   */
   job: Job | undefined;
   /** False when an identical spec was already known under this id (submit is idempotent). */
   created: boolean;
