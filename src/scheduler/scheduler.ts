@@ -477,6 +477,7 @@ export class Scheduler {
       .then(
         (outcome) => this.applyBatch(batch, outcome),
         (err: unknown) => {
+          if (this.closed) return;
           this.batchBackoffUntilMs = Date.now() + BATCH_BACKOFF_MS;
           this.log.error({ err, jobs: batch.length }, 'batch placement failed');
         },
