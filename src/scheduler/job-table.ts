@@ -17,6 +17,7 @@ import {
   type StoredWaiting,
 } from './job-codec.js';
 import type { JobRecord, JobStateName } from './job-record.js';
+import { Heap } from '../util/heap.js';
 import { IdTable } from './id-table.js';
 import { WaitingJobs } from './waiting-jobs.js';
 
@@ -182,46 +183,20 @@ export class JobTable {
   }
 }
 
-/** Keeps the `limit` items of highest seq offered (a min-heap on seq). */
+/** Keeps the `limit` items of highest seq offered. */
 class NewestFirst<T> {
-  private readonly heap: { seq: number; item: T }[] = [];
+  /** The lowest seq kept comes out first, to make room. */
+  private readonly kept = new Heap<{ seq: number; item: T }>((a, b) => a.seq < b.seq);
 
   constructor(private readonly limit: number) {}
 
   offer(seq: number, item: T): void {
-    const heap = this.heap;
-    if (this.limit <= 0) return;
-    if (heap.length === this.limit) {
-      if (seq <= heap[0]!.seq) return;
-      heap[0] = { seq, item };
-      this.down(0);
-      return;
-    }
-    heap.push({ seq, item });
-    for (let i = heap.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.seq <= heap[i]!.seq) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    if (this.kept.size < this.limit) this.kept.push({ seq, item });
+    else if (this.limit > 0 && seq > this.kept.peek()!.seq) this.kept.replaceTop({ seq, item });
   }
 
   /** The items kept, highest seq first. */
   take(): T[] {
-    return [...this.heap].sort((a, b) => b.seq - a.seq).map((e) => e.item);
-  }
-
-  private down(i: number): void {
-    const heap = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let low = i;
-      if (l < heap.length && heap[l]!.seq < heap[low]!.seq) low = l;
-      if (r < heap.length && heap[r]!.seq < heap[low]!.seq) low = r;
-      if (low === i) return;
-      [heap[i], heap[low]] = [heap[low]!, heap[i]!];
-      i = low;
-    }
+    return [...this.kept.values()].sort((a, b) => b.seq - a.seq).map((e) => e.item);
   }
 }

@@ -10,6 +10,7 @@
  * is a plain array of items with a byte per slot marking removed ones, so a waiting job
  * costs the queue about nine bytes; removal finds the slot by binary search on seq.
  */
+import { Heap } from '../util/heap.js';
 
 /** How the queue reads its items. Seqs are unique among live items. */
 export interface QueueKeys<T> {
@@ -176,37 +177,24 @@ export class ShapeQueue<T> {
    * shape; the queue is left as it is. Costs about limit x log(shapes).
    */
   peek(limit: number): T[] {
-    const heads: { items: Iterator<T>; item: T; priority: number; seq: number }[] = [];
+    interface Head extends Ranked {
+      items: Iterator<T>;
+      item: T;
+    }
+    const heads = new Heap<Head>(before);
     const push = (items: Iterator<T>): void => {
       const next = items.next();
       if (next.done) return;
       const item = next.value;
-      const entry = {
-        items,
-        item,
-        priority: this.keys.priorityOf(item),
-        seq: this.keys.seqOf(item),
-      };
-      heads.push(entry);
-      let i = heads.length - 1;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!before(heads[i]!, heads[parent]!)) break;
-        [heads[i], heads[parent]] = [heads[parent]!, heads[i]!];
-        i = parent;
-      }
+      heads.push({ items, item, priority: this.keys.priorityOf(item), seq: this.keys.seqOf(item) });
     };
     for (const group of this.groups.values()) push(group.ordered());
 
     const out: T[] = [];
-    while (out.length < limit && heads.length > 0) {
-      const top = heads[0]!;
+    while (out.length < limit) {
+      const top = heads.pop();
+      if (!top) break;
       out.push(top.item);
-      const last = heads.pop()!;
-      if (heads.length > 0) {
-        heads[0] = last;
-        siftDown(heads, 0);
-      }
       push(top.items);
     }
     return out;
@@ -218,11 +206,9 @@ export class ShapeQueue<T> {
   }
 }
 
-interface HeapEntry<T> {
+interface HeapEntry<T> extends Ranked {
   group: Group<T>;
   head: T;
-  priority: number;
-  seq: number;
 }
 
 /**
@@ -231,8 +217,8 @@ interface HeapEntry<T> {
  * with its next job) or lets the group drop out by calling `next()` again.
  */
 export class ShapePass<T> {
-  /** Binary min-heap of groups by their head, as of when each was pushed. */
-  private readonly heap: HeapEntry<T>[] = [];
+  /** Groups by their head, as of when each was pushed. */
+  private readonly heap = new Heap<HeapEntry<T>>(before);
   private current: Group<T> | undefined;
 
   constructor(
@@ -243,31 +229,28 @@ export class ShapePass<T> {
       const head = group.first();
       if (head !== undefined) this.heap.push(this.entry(group, head));
     }
-    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   /** Groups still in the pass. */
   get remaining(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** The earliest waiting job of the groups left, or undefined when the pass is over. */
   next(): T | undefined {
     this.current = undefined;
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       const head = top.group.first();
       if (head === undefined) {
-        this.pop();
+        this.heap.pop();
         continue;
       }
       // The group changed since it was pushed (its head left, or an earlier job came back).
       if (head !== top.head) {
-        this.heap[0] = this.entry(top.group, head);
-        this.down(0);
+        this.heap.replaceTop(this.entry(top.group, head));
         continue;
       }
-      this.pop();
+      this.heap.pop();
       this.current = top.group;
       return head;
     }
@@ -281,53 +264,17 @@ export class ShapePass<T> {
     const head = group?.first();
     if (!group || head === undefined) return;
     this.heap.push(this.entry(group, head));
-    this.up(this.heap.length - 1);
   }
 
   private entry(group: Group<T>, head: T): HeapEntry<T> {
     return { group, head, priority: this.keys.priorityOf(head), seq: this.keys.seqOf(head) };
   }
-
-  private pop(): void {
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.down(0);
-    }
-  }
-
-  private up(i: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    siftDown(this.heap, i);
-  }
 }
 
-/** Ordered by `before`, as both heaps are. */
+/** What both heaps order by. */
 interface Ranked {
   priority: number;
   seq: number;
-}
-
-function siftDown(heap: Ranked[], i: number): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let best = i;
-    if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
-    if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
-    if (best === i) return;
-    [heap[i], heap[best]] = [heap[best]!, heap[i]!];
-    i = best;
-  }
 }
 
 /** True when `a` comes before `b`: higher priority, then lower seq. */
