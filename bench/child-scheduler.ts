@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { schedulerConfig } from '../src/config/config.js';
 import { startScheduler } from '../src/scheduler/daemon.js';
@@ -15,6 +16,9 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: child-scheduler.ts DATA_DIR');
 
 const startedMs = performance.now();
+// How long the event loop was held up, for diagnosis (SIGUSR2 below).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const config = schedulerConfig({}, { listen: '127.0.0.1:0', dataDir });
 const running = await startScheduler(config, createLogger('scheduler'));
 process.stdout.write(
@@ -29,7 +33,8 @@ const stop = (): void => {
   void running.stop().then(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
-// SIGUSR2 writes the heap's make-up to memory.json in the data directory, for diagnosis.
+// SIGUSR2 writes the heap's make-up and the event loop's delays (milliseconds, since the
+// last SIGUSR2) to memory.json in the data directory, for diagnosis.
 process.on('SIGUSR2', () => {
   const spaces = getHeapSpaceStatistics().map((s) => ({
     space: s.space_name,
@@ -37,6 +42,14 @@ process.on('SIGUSR2', () => {
     usedMb: s.space_used_size / 1e6,
   }));
   const usage = process.memoryUsage();
-  writeFileSync(join(dataDir, 'memory.json'), JSON.stringify({ usage, spaces }, null, 1));
+  const ms = (ns: number): number => ns / 1e6;
+  const eventLoopDelay = {
+    p50Ms: ms(loopDelay.percentile(50)),
+    p99Ms: ms(loopDelay.percentile(99)),
+    maxMs: ms(loopDelay.max),
+  };
+  loopDelay.reset();
+  const report = { usage, spaces, eventLoopDelay };
+  writeFileSync(join(dataDir, 'memory.json'), JSON.stringify(report, null, 1));
 });
 process.once('SIGINT', stop);

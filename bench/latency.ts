@@ -4,7 +4,7 @@
  * time, from submit to the reply that names the node (the assignment is durable by then).
  * Round trips: one request in flight, SubmitJob and GetJob, beside the echo round trip.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubmitJobRequest } from '../src/api/gen/tgp/v1/tgp.js';
@@ -25,7 +25,16 @@ import { startBenchScheduler } from './submit.js';
 
 interface Running {
   api: SchedulerApi;
+  /** The scheduler's event loop delays since the last call (child-scheduler.ts, SIGUSR2). */
+  loopDelay(): Promise<LoopDelay>;
   stop(): Promise<void>;
+}
+
+/** How long the scheduler's event loop was held up, milliseconds. */
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 async function runningScheduler(nodes: number): Promise<Running> {
@@ -39,6 +48,16 @@ async function runningScheduler(nodes: number): Promise<Running> {
   await closedLoop(16, 1, (i) => api.submitJob({ spec: benchSpec(`warm-${i}`) }));
   return {
     api,
+    loopDelay: async () => {
+      const report = join(dir, 'memory.json');
+      rmSync(report, { force: true });
+      sched.process.kill('SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(report); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return (JSON.parse(readFileSync(report, 'utf8')) as { eventLoopDelay: LoopDelay })
+        .eventLoopDelay;
+    },
     stop: async () => {
       api.close();
       workers.stop();
@@ -52,15 +71,21 @@ export interface OpenLoopResult {
   /** The unary maximum the rate was derived from, submits per second. */
   maxPerS: number;
   figure: OpenLoopFigure;
+  /**
+   * The scheduler's own event loop delay over the run: what of the latency it caused,
+   * apart from the load generator sharing the machine's cores.
+   */
+  schedulerLoopDelay: LoopDelay;
 }
 
 export async function runOpenLoopBench(maxPerS: number, seconds: number): Promise<OpenLoopResult> {
   const s = await runningScheduler(100);
   try {
+    await s.loopDelay();
     const figure = await openLoop(maxPerS / 2, seconds, (i) =>
       s.api.submitJob({ spec: benchSpec(`open-${i}`) }),
     );
-    return { maxPerS, figure };
+    return { maxPerS, figure, schedulerLoopDelay: await s.loopDelay() };
   } finally {
     await s.stop();
   }

@@ -85,6 +85,8 @@ const BENCHES: Record<string, Bench> = {
         `open loop at ${n0(r.figure.targetPerS)}/s (half of ${n0(maxPerS)}/s): ` +
           `p50 ${ms(l.p50Ms)}, p99 ${ms(l.p99Ms)}, max ${ms(l.maxMs)}, ` +
           `achieved ${n0(r.figure.achievedPerS)}/s, errors ${r.figure.errors}`,
+        `scheduler's event loop delay over the run: p50 ${ms(r.schedulerLoopDelay.p50Ms)}, ` +
+          `p99 ${ms(r.schedulerLoopDelay.p99Ms)}, max ${ms(r.schedulerLoopDelay.maxMs)}`,
         `goal p99 <= 10 ms: ${verdict(l.p99Ms <= 10)}`,
       ],
     };
