@@ -8,7 +8,7 @@
  * it was started (at-least-once execution).
  */
 import type { Assignment, JobSpec, SchedulerMessage } from '../api/gen/tgp/v1/tgp.js';
-import { priceJob } from '../cost/formula.js';
+import { formatUsd, priceJob } from '../cost/formula.js';
 import type { TransferPrices } from '../cost/transfer.js';
 import { TgpError } from '../errors.js';
 import { BatchThread, type BatchOutcome } from '../placement/batch-thread.js';
@@ -499,9 +499,9 @@ export class Scheduler {
     const byId = new Map(batch.map((job) => [job.jobId, job]));
     const how =
       `placed with ${batch.length} waiting jobs as a batch (${stats.plan}: ` +
-      `$${stats.roundedCostUsd.toFixed(4)} for ${stats.jobsPlaced}` +
+      `${formatUsd(stats.roundedCostUsd)} for ${stats.jobsPlaced}` +
       (Number.isFinite(stats.lpObjectiveUsd)
-        ? `, LP bound $${stats.lpObjectiveUsd.toFixed(4)})`
+        ? `, LP bound ${formatUsd(stats.lpObjectiveUsd)})`
         : ')');
     let placed = 0;
     for (const [jobId, nodeId] of outcome.placements) {
