@@ -149,8 +149,15 @@ function decodePlacement(raw: unknown): PlacementRecord {
  * spec, as JSON, without the job id. Specs submitted alike give one text.
  */
 export function specText(spec: JobSpec): string {
-  return JSON.stringify(encodeSpec({ ...spec, jobId: '' }));
+  // A queued job's spec is asked for twice in a row (to pack it, then to save it).
+  if (spec !== lastSpec) {
+    lastSpec = spec;
+    lastText = JSON.stringify(encodeSpec({ ...spec, jobId: '' }));
+  }
+  return lastText;
 }
+let lastSpec: JobSpec | undefined;
+let lastText = '';
 
 /** A spec from its stored text and the job id. */
 export function specFromText(text: string, jobId: string): JobSpec {

@@ -71,8 +71,14 @@ export class JobTable {
   park(job: JobRecord, shape: string, placement: PlacementJob): number | undefined {
     const spec = job.spec;
     if (!isFreshWaiting(job) || !IdTable.fits(spec.jobId)) return undefined;
-    const template = { text: specText(spec), placement, shape, priority: spec.priority };
-    const slot = this.waiting.add(spec.jobId, template, job.seq, job.submittedAtMs, job.reason);
+    const slot = this.waiting.add(
+      spec.jobId,
+      specText(spec),
+      () => ({ placement, shape, priority: spec.priority }),
+      job.seq,
+      job.submittedAtMs,
+      job.reason,
+    );
     this.records.delete(spec.jobId);
     return slot;
   }
@@ -90,14 +96,13 @@ export class JobTable {
     stored: StoredWaiting,
   ): number | undefined {
     if (!IdTable.fits(jobId)) return undefined;
-    let template = this.waiting.template(text);
-    if (!template) {
+    const make = () => {
       const spec = specFromText(text, jobId);
       const placement = this.placementOf(spec);
-      template = { text, placement, shape: shapeKey(placement), priority: spec.priority };
-    }
+      return { placement, shape: shapeKey(placement), priority: spec.priority };
+    };
     const reason = internText(stored.reason);
-    return this.waiting.add(jobId, template, seq, stored.submittedAtMs, reason);
+    return this.waiting.add(jobId, text, make, seq, stored.submittedAtMs, reason);
   }
 
   /** Builds the record of a packed job; the slot stays queued, the record speaks for it. */

@@ -127,7 +127,7 @@ export class Scheduler {
   private readonly pending = new ShapeQueue<Waiting>({
     seqOf: (w) => this.jobs.seqOf(w),
     priorityOf: (w) => this.jobs.priorityOf(w),
-    shapeOf: (w) => this.jobs.shapeOfSlot(w) ?? shapeKey(placementJob(this.jobs.resolve(w).spec)),
+    shapeOf: (w) => this.jobs.shapeOfSlot(w) ?? shapeKey(this.placementOf(w)),
   });
   /** Nodes by class and free capacity; answers every placement as place() would. */
   private readonly engine: PlacementEngine;
@@ -370,6 +370,11 @@ export class Scheduler {
     return this.engine.place(placementJob(spec));
   }
 
+  /** A queue item as placement sees it; a packed job's is its shape's, without an id. */
+  private placementOf(item: Waiting): PlacementJob {
+    return this.jobs.placementOfSlot(item) ?? placementJob(this.jobs.resolve(item).spec);
+  }
+
   /** Keeps the engine's index in step with the node's readiness, capacity and shape. */
   private track(node: NodeEntry): void {
     node.onChange = (n, reshaped) => (reshaped ? this.engine.upsert(n) : this.engine.update(n));
@@ -411,8 +416,7 @@ export class Scheduler {
     let steps = 0;
     for (let waiting = pass.next(); waiting !== undefined; waiting = pass.next()) {
       if (!this.engine.hasRoom()) break;
-      const wanted =
-        this.jobs.placementOfSlot(waiting) ?? placementJob(this.jobs.resolve(waiting).spec);
+      const wanted = this.placementOf(waiting);
       if (this.engine.mightFit(wanted)) {
         const decision = this.engine.place(wanted);
         if (decision.chosen) {
@@ -457,7 +461,7 @@ export class Scheduler {
     const batch: PlacementJob[] = [];
     for (const item of head) {
       if (this.jobs.priorityOf(item) !== top) break;
-      const job = this.jobs.placementOfSlot(item) ?? placementJob(this.jobs.resolve(item).spec);
+      const job = this.placementOf(item);
       const shape = this.jobs.shapeOfSlot(item) ?? shapeKey(job);
       let ok = placeable.get(shape);
       if (ok === undefined) {

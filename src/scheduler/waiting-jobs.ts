@@ -51,22 +51,21 @@ export class WaitingJobs {
     return this.count;
   }
 
-  /** The template of a spec text, if a waiting job uses it (so its shape is known). */
-  template(text: string): SpecTemplate | undefined {
-    return this.templateByText.get(text);
-  }
-
-  /** Keeps a waiting job; returns its slot. `template` is known, or new with this job. */
+  /**
+   * Keeps a waiting job; returns its slot. `make` builds the template of `text` when no
+   * waiting job uses it yet (its placement job and shape are then worked out once).
+   */
   add(
     jobId: string,
-    template: SpecTemplate,
+    text: string,
+    make: () => Omit<SpecTemplate, 'text'>,
     seq: number,
     submittedAtMs: number,
     reason: string,
   ): number {
     const slot = this.free.pop() ?? this.next++;
     if (slot >= this.capacity) this.grow();
-    const entry = this.templateFor(template);
+    const entry = this.templateFor(text, make);
     entry.waiting++;
     this.templateAt[slot] = entry.index;
     this.seqs[slot] = seq;
@@ -146,20 +145,21 @@ export class WaitingJobs {
     return this.templates[this.templateAt[slot]!]!;
   }
 
-  private templateFor(template: SpecTemplate): TemplateEntry {
-    const known = this.templateByText.get(template.text);
+  private templateFor(text: string, make: () => Omit<SpecTemplate, 'text'>): TemplateEntry {
+    const known = this.templateByText.get(text);
     if (known) return known;
+    const { placement, shape, priority } = make();
     const index = this.freeTemplates.pop() ?? this.templates.length;
     const entry: TemplateEntry = {
-      text: template.text,
-      placement: { ...template.placement, jobId: '' },
-      shape: template.shape,
-      priority: template.priority,
+      text,
+      placement: { ...placement, jobId: '' },
+      shape,
+      priority,
       index,
       waiting: 0,
     };
     this.templates[index] = entry;
-    this.templateByText.set(entry.text, entry);
+    this.templateByText.set(text, entry);
     return entry;
   }
 

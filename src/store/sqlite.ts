@@ -156,10 +156,7 @@ export class SqliteStore implements Store {
           'SELECT seq, job_id, state, record FROM jobs_before WHERE seq > ? ORDER BY seq LIMIT ?',
         )
         .raw();
-      for (let after = Number.MIN_SAFE_INTEGER; ;) {
-        const rows = page.all(after, LOAD_PAGE_ROWS);
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]![0];
+      for (const rows of pagesBySeq(page)) {
         for (const [seq, jobId, state, text] of rows) {
           const record = JSON.parse(text) as Record<string, unknown>;
           const spec = { ...(record.spec as Record<string, unknown> | undefined) };
@@ -173,19 +170,13 @@ export class SqliteStore implements Store {
   }
 
   load(): Promise<Snapshot> {
-    // Page by page on the key, each page a query of its own: no cursor stays open while
-    // the reader works through a page.
     const page = this.db
       .prepare<[number, number], [number, string, string, string, string]>(
         'SELECT seq, job_id, state, spec, record FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?',
       )
       .raw();
     async function* jobs(): AsyncGenerator<StoredJob[]> {
-      let after = Number.MIN_SAFE_INTEGER;
-      for (;;) {
-        const rows = page.all(after, LOAD_PAGE_ROWS);
-        if (rows.length === 0) return;
-        after = rows[rows.length - 1]![0];
+      for (const rows of pagesBySeq(page)) {
         yield rows.map(([seq, jobId, state, spec, record]) => ({
           jobId,
           seq,
@@ -260,5 +251,20 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     this.db.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * Rows of a `... WHERE seq > ? ORDER BY seq LIMIT ?` query, LOAD_PAGE_ROWS at a time, each
+ * page a query of its own so that no cursor stays open while the caller works on a page.
+ */
+function* pagesBySeq<R extends [number, ...unknown[]]>(
+  page: Database.Statement<[number, number], R>,
+): Generator<R[]> {
+  for (let after = Number.MIN_SAFE_INTEGER; ;) {
+    const rows = page.all(after, LOAD_PAGE_ROWS);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]![0];
+    yield rows;
   }
 }

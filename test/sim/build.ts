@@ -3,28 +3,21 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlacementJob, PlacementNode } from '../../src/placement/types.js';
 import type { SimJob } from '../../src/sim/types.js';
+import { job as baseJob } from '../helpers/local-grid.js';
 
 /** test/fixtures, wherever the tests run from. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const SAMPLE_SHEET = resolve(FIXTURES, '../../config/price-sheet.sample.json');
 
+/** A job of the simulator's tests: a container job with no budget or latency limit. */
 export function job(partial: Partial<PlacementJob> = {}): PlacementJob {
-  return {
+  return baseJob({
     jobId: 'job',
-    cpuCores: 1,
-    memoryGb: 1,
-    gpuCount: 0,
-    gpuModel: '',
-    diskGb: 0,
-    durationS: 3600,
-    inputDataGb: 0,
-    dataLocation: '',
     executor: 'docker',
-    constraints: {},
     maxBudgetUsd: Infinity,
     maxLatencyMs: Infinity,
     ...partial,
-  };
+  });
 }
 
 export function node(partial: Partial<PlacementNode> = {}): PlacementNode {
